@@ -1,0 +1,101 @@
+// The sans-I/O protocol engine: one member's side of one group.
+//
+// An Engine is a pure state machine. It never reads a clock, touches a socket,
+// sleeps, starts a thread or draws OS randomness: the driver (the simulator or
+// the UDP runtime) passes the current time into every call and seeds its
+// random generator. Effects are drained by the driver, not called back, so
+// there is no re-entrancy:
+//
+//   engine->Multicast(payload, now);
+//   engine->OnPacket(from, bytes, now);
+//   engine->OnTimeout(now);              // when now >= NextDeadline()
+//   while (auto p = engine->PollTransmit()) send(*p);
+//   while (auto d = engine->PollDelivery()) deliver(*d);
+//
+// The reliability (basic, reliable, ip) and the ordering (none, fifo, causal,
+// total and hybrids) are chosen independently by EngineOptions.
+// Thread-safety: none; one driver thread owns an engine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "gcast/options.h"
+#include "gcast/status.h"
+#include "gcast/types.h"
+
+namespace gcast {
+
+// What a packet is for; used by the driver's counters and traces.
+enum class PacketKind : std::uint8_t {
+  kData = 1,        // an original transmission of a message
+  kAck = 2,         // 1:1 channel acknowledgement
+  kNack = 3,        // negative acknowledgement with ranges
+  kRetransmit = 4,  // a repair or a 1:1 retransmission
+  kStatus = 5,      // ack vector / highest-sequence announcement (stability, tail loss)
+};
+std::string_view ToString(PacketKind k);
+
+struct Transmit {
+  // nullopt: to the whole group (one datagram with IP multicast; the driver
+  // fans it out otherwise). Otherwise to that one member.
+  std::optional<MemberId> to;
+  PacketKind kind = PacketKind::kData;
+  std::vector<std::byte> bytes;
+};
+
+struct Delivery {
+  MessageId id;
+  std::vector<std::byte> payload;
+};
+
+// Counters an engine keeps about itself.
+struct EngineStats {
+  std::uint64_t packets_sent[6] = {};  // indexed by PacketKind
+  std::uint64_t packets_received = 0;
+  std::uint64_t packets_invalid = 0;  // undecodable or from a non-member: dropped
+  std::uint64_t duplicates = 0;       // copies of messages already held or delivered
+  std::uint64_t nacks_suppressed = 0;
+  std::uint64_t repairs_suppressed = 0;
+  std::uint64_t retained = 0;       // messages held for retransmission now
+  std::uint64_t retained_peak = 0;  // largest value of `retained`
+  std::uint64_t held_back = 0;      // messages received but not yet deliverable
+  std::uint64_t delivered = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Multicasts `payload` to the group. Returns the message's id (its sender is
+  // this member). InvalidArgument if the payload is larger than
+  // max_payload_bytes.
+  virtual Result<MessageId> Multicast(std::span<const std::byte> payload, TimePoint now) = 0;
+
+  // A datagram from member `from`. Malformed datagrams are dropped and counted.
+  virtual void OnPacket(MemberId from, std::span<const std::byte> bytes, TimePoint now) = 0;
+
+  // Runs every timer due at or before `now`.
+  virtual void OnTimeout(TimePoint now) = 0;
+
+  // The earliest time OnTimeout must be called, if any timer is armed.
+  virtual std::optional<TimePoint> NextDeadline() const = 0;
+
+  virtual std::optional<Transmit> PollTransmit() = 0;
+  virtual std::optional<Delivery> PollDelivery() = 0;
+
+  virtual const EngineStats& stats() const = 0;
+  virtual MemberId self() const = 0;
+};
+
+// Creates the engine for member `self` of a group configured by `options`.
+// `seed` seeds the engine's own generator (NACK and repair back-off).
+// InvalidArgument if the options do not validate or `self` is not a member.
+Result<std::unique_ptr<Engine>> MakeEngine(const EngineOptions& options, MemberId self,
+                                           std::uint64_t seed);
+
+}  // namespace gcast

@@ -1,0 +1,89 @@
+// Group and engine configuration: which reliability and ordering a group
+// uses, and every timer and limit of the protocol engines.
+//
+// Every field states its default. Parse* functions turn the command-line
+// spelling into the enum and return InvalidArgument with the accepted values
+// otherwise. Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "gcast/status.h"
+#include "gcast/types.h"
+
+namespace gcast {
+
+enum class Reliability {
+  kBasic,     // B-multicast over gcast's reliable 1:1 channels: N-1 packets per multicast
+  kReliable,  // eager R-multicast over B-multicast: every receiver relays, O(N^2)
+  kIp,        // R-multicast over one group datagram with sequence numbers and NACKs: O(N)
+};
+
+enum class Ordering {
+  kNone,
+  kFifo,
+  kCausal,       // vector timestamps
+  kTotal,        // total order by TotalAlgorithm
+  kFifoTotal,    // total order that also respects each sender's order
+  kCausalTotal,  // total order that also respects causality
+};
+
+enum class TotalAlgorithm {
+  kSequencer,  // member 0 assigns global sequence numbers (in batches)
+  kIsis,       // ISIS agreed priorities: receivers propose, the sender agrees
+};
+
+std::string_view ToString(Reliability r);
+std::string_view ToString(Ordering o);
+std::string_view ToString(TotalAlgorithm t);
+Result<Reliability> ParseReliability(std::string_view s);
+Result<Ordering> ParseOrdering(std::string_view s);
+Result<TotalAlgorithm> ParseTotalAlgorithm(std::string_view s);
+
+// What an ordering promises, for the checker.
+bool PromisesFifo(Ordering o);
+bool PromisesCausal(Ordering o);
+bool PromisesTotal(Ordering o);
+// Whether a reliability promises agreement when a sender crashes.
+bool PromisesAgreement(Reliability r);
+
+struct EngineOptions {
+  Reliability reliability = Reliability::kIp;
+  Ordering ordering = Ordering::kNone;
+  TotalAlgorithm total = TotalAlgorithm::kSequencer;
+  std::uint32_t members = 3;  // group size N; member ids are 0 .. N-1
+
+  // 1:1 channels (basic, reliable): retransmission timeout and its cap
+  // (doubles after every retransmission of the same packet).
+  Duration rto = std::chrono::milliseconds(40);      // default 40ms
+  Duration rto_max = std::chrono::milliseconds(640);  // default 640ms
+  // Delayed ack on 1:1 channels: acks wait this long to be piggybacked or batched.
+  Duration ack_delay = std::chrono::milliseconds(2);  // default 2ms
+
+  // NACK protocol (ip). A receiver that sees a gap waits a random time in
+  // [nack_delay_min, nack_delay_max] before NACKing; a NACK seen from another
+  // member for the same gap restarts that wait (suppression). After NACKing it
+  // waits nack_retry before NACKing the same gap again.
+  Duration nack_delay_min = std::chrono::milliseconds(2);   // default 2ms
+  Duration nack_delay_max = std::chrono::milliseconds(12);  // default 12ms
+  Duration nack_retry = std::chrono::milliseconds(60);      // default 60ms
+  // A member that holds a NACKed message but is not its sender waits a random
+  // time in [repair_delay_min, repair_delay_max] and repairs only if no one
+  // else has; the sender repairs after at most repair_delay_min.
+  Duration repair_delay_min = std::chrono::milliseconds(1);   // default 1ms
+  Duration repair_delay_max = std::chrono::milliseconds(10);  // default 10ms
+  // Status (ack vector + highest sequence) announcements: at most one per
+  // status_interval, while something is unstable or has changed.
+  Duration status_interval = std::chrono::milliseconds(50);  // default 50ms
+  // Largest datagram the engine emits (batched NACKs, repairs, statuses).
+  std::uint32_t max_datagram_bytes = 1400;  // default 1400
+  // Largest payload accepted by Multicast().
+  std::uint32_t max_payload_bytes = 64 * 1024;  // default 64 KiB
+
+  // Checks the relations between fields; InvalidArgument names the field.
+  Status Validate() const;
+};
+
+}  // namespace gcast

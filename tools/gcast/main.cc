@@ -1,0 +1,29 @@
+// gcast: group multicast from the command line. main() is the only top-level
+// catch: anything escaping a command is reported as an internal error.
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "gcast: reliable and ordered group multicast (basic, reliable, ip x none, fifo, causal,\n"
+      "total, fifo-total, causal-total), a deterministic fault-injecting simulator and a\n"
+      "property checker."};
+  app.require_subcommand(1);
+  gcast::tool::RunFn run;
+  gcast::tool::AddSimCommand(app, run);
+  gcast::tool::AddCheckCommand(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const std::exception& e) {
+    std::cerr << "gcast: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

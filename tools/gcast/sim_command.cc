@@ -1,0 +1,4 @@
+#include "commands.h"
+namespace gcast::tool {
+void AddSimCommand(CLI::App& app, RunFn& run) { (void)app; (void)run; }
+}  // namespace gcast::tool
