@@ -79,6 +79,10 @@ struct EngineOptions {
   Duration status_interval = std::chrono::milliseconds(50);  // default 50ms
   // Largest datagram the engine emits (batched NACKs, repairs, statuses).
   std::uint32_t max_datagram_bytes = 1400;  // default 1400
+  // Receive window per sender (ip) and per link (basic, reliable): a
+  // sequence number this far past the first missing one is dropped as bogus,
+  // and NACKs never ask for more than this many messages at once.
+  std::uint64_t max_window_messages = 65536;  // default 65536
   // Largest payload accepted by Multicast().
   std::uint32_t max_payload_bytes = 64 * 1024;  // default 64 KiB
 

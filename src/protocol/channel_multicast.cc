@@ -1,1 +1,222 @@
-// placeholder
+// basic and reliable multicast over gcast's own reliable 1:1 channels.
+//
+// Channel: per peer, link sequence numbers, cumulative acks (delayed by
+// ack_delay, piggybacked on data going the other way), one retransmission
+// timer per link that resends the oldest unacked packets and doubles up to
+// rto_max (TCP-like), and in-order delivery per link from a reorder buffer.
+//
+// basic (B-multicast): Send() puts the body on every link; a receiver
+// R-delivers what arrives. A sender that crashes part-way leaves some members
+// without the message: basic does not promise agreement.
+// reliable (eager R-multicast): a member that receives a message for the
+// first time relays it on every link (except to its origin and to the member
+// it came from) before delivering it, so one correct receiver suffices for
+// every correct member to get it: O(N^2) packets per multicast.
+// See docs/design/reliability.md. Thread-safety: none.
+#include <algorithm>
+#include <map>
+
+#include "common/assert.h"
+#include "protocol/gap_tracker.h"
+#include "protocol/reliability.h"
+
+namespace gcast {
+namespace {
+
+// Oldest unacked packets resent per link when its timer fires.
+constexpr std::size_t kRetransmitBurst = 16;
+
+class ChannelMulticast final : public ReliabilityLayer {
+ public:
+  ChannelMulticast(const EngineOptions& options, MemberId self, Outbox& outbox)
+      : options_(options),
+        self_(self),
+        outbox_(outbox),
+        relay_(options.reliability == Reliability::kReliable),
+        links_(options.members),
+        seen_(options.members) {}
+
+  void Send(Body body, TimePoint now) override {
+    const std::uint64_t seq = next_seq_++;
+    seen_[self_.value].Insert(seq);
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      if (m != self_.value) Enqueue(MemberId{m}, self_, seq, body, now);
+    }
+    outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
+  }
+
+  void OnPacket(const wire::Packet& packet, TimePoint now) override {
+    const MemberId from = packet.sender;
+    if (from == self_ || from.value >= options_.members) {
+      outbox_.stats->packets_invalid++;
+      return;
+    }
+    Link& link = links_[from.value];
+    if (packet.type == wire::PacketType::kChanAck) {
+      OnAck(link, packet.ack, now);
+      return;
+    }
+    if (packet.type != wire::PacketType::kChanData) {
+      outbox_.stats->packets_invalid++;  // an ip packet in a basic/reliable group
+      return;
+    }
+    const auto& m = packet.messages.front();
+    if (m.origin.value >= options_.members) {
+      outbox_.stats->packets_invalid++;
+      return;
+    }
+    OnAck(link, packet.ack, now);
+    if (packet.link_seq <= link.recv_floor || link.reorder.count(packet.link_seq) > 0) {
+      outbox_.stats->duplicates++;
+      link.ack_due = now;  // our ack was probably lost: ack at once
+      return;
+    }
+    if (packet.link_seq > link.recv_floor + kMaxReorder) {
+      outbox_.stats->packets_invalid++;  // beyond any window we would have been sent
+      return;
+    }
+    link.reorder.emplace(packet.link_seq,
+                         Arrival{m.origin, m.seq,
+                                 std::make_shared<const std::vector<std::byte>>(
+                                     m.payload.begin(), m.payload.end())});
+    while (!link.reorder.empty() && link.reorder.begin()->first == link.recv_floor + 1) {
+      Arrival a = std::move(link.reorder.begin()->second);
+      link.reorder.erase(link.reorder.begin());
+      ++link.recv_floor;
+      OnArrival(a, from, now);
+    }
+    if (!link.ack_due) link.ack_due = now + options_.ack_delay;
+  }
+
+  void OnTimeout(TimePoint now) override {
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      Link& link = links_[m];
+      if (link.ack_due && *link.ack_due <= now) {
+        std::vector<std::byte> bytes;
+        wire::EncodeChanAck(bytes, self_, link.recv_floor);
+        outbox_.Send(MemberId{m}, PacketKind::kAck, std::move(bytes));
+        link.ack_due.reset();
+      }
+      if (link.rtx_due && *link.rtx_due <= now) {
+        std::size_t n = 0;
+        for (auto& [link_seq, p] : link.unacked) {
+          if (n++ == kRetransmitBurst) break;
+          Transmit(MemberId{m}, link, link_seq, p, PacketKind::kRetransmit);
+        }
+        link.rto = std::min(link.rto * 2, options_.rto_max);
+        link.rtx_due = now + link.rto;
+      }
+    }
+  }
+
+  std::optional<TimePoint> NextDeadline() const override {
+    std::optional<TimePoint> next;
+    auto consider = [&](const std::optional<TimePoint>& t) {
+      if (t && (!next || *t < *next)) next = t;
+    };
+    for (const Link& link : links_) {
+      consider(link.ack_due);
+      consider(link.rtx_due);
+    }
+    return next;
+  }
+
+ private:
+  static constexpr std::uint64_t kMaxReorder = 1u << 20;
+
+  struct Pending {
+    MemberId origin;
+    std::uint64_t origin_seq;
+    Body body;
+  };
+  struct Arrival {
+    MemberId origin;
+    std::uint64_t origin_seq;
+    Body body;
+  };
+  struct Link {
+    std::uint64_t next_send = 1;
+    std::map<std::uint64_t, Pending> unacked;  // by link seq
+    std::optional<TimePoint> rtx_due;
+    Duration rto{};
+    std::uint64_t recv_floor = 0;  // every link seq <= it has been delivered in order
+    std::map<std::uint64_t, Arrival> reorder;
+    std::optional<TimePoint> ack_due;
+  };
+
+  void Enqueue(MemberId to, MemberId origin, std::uint64_t origin_seq, const Body& body,
+               TimePoint now) {
+    Link& link = links_[to.value];
+    const std::uint64_t link_seq = link.next_send++;
+    auto [it, inserted] = link.unacked.emplace(link_seq, Pending{origin, origin_seq, body});
+    GCAST_ASSERT(inserted);
+    AddRetained(1);
+    if (!link.rtx_due) {
+      link.rto = options_.rto;
+      link.rtx_due = now + link.rto;
+    }
+    Transmit(to, link, link_seq, it->second, PacketKind::kData);
+  }
+
+  void Transmit(MemberId to, Link& link, std::uint64_t link_seq, const Pending& p,
+                PacketKind kind) {
+    std::vector<std::byte> bytes;
+    wire::EncodeChanData(bytes, self_, link_seq, link.recv_floor, p.origin, p.origin_seq,
+                         *p.body);
+    link.ack_due.reset();  // the ack rides on this packet
+    outbox_.Send(to, kind, std::move(bytes));
+  }
+
+  void OnAck(Link& link, std::uint64_t ack, TimePoint now) {
+    if (link.unacked.empty() || ack < link.unacked.begin()->first) return;
+    auto end = link.unacked.upper_bound(ack);
+    const auto freed = static_cast<std::uint64_t>(std::distance(link.unacked.begin(), end));
+    link.unacked.erase(link.unacked.begin(), end);
+    outbox_.stats->retained -= freed;
+    link.rto = options_.rto;
+    if (link.unacked.empty()) {
+      link.rtx_due.reset();
+    } else {
+      link.rtx_due = now + link.rto;
+    }
+  }
+
+  void OnArrival(const Arrival& a, MemberId from, TimePoint now) {
+    if (a.origin == self_ || a.origin_seq == 0) return;  // our own message, relayed back
+    if (!seen_[a.origin.value].Insert(a.origin_seq)) {
+      outbox_.stats->duplicates++;
+      return;
+    }
+    if (relay_) {
+      for (std::uint32_t m = 0; m < options_.members; ++m) {
+        if (m != self_.value && m != a.origin.value && m != from.value) {
+          Enqueue(MemberId{m}, a.origin, a.origin_seq, a.body, now);
+        }
+      }
+    }
+    outbox_.deliveries.push_back(RDelivery{a.origin, a.origin_seq, a.body});
+  }
+
+  void AddRetained(std::uint64_t n) {
+    auto& s = *outbox_.stats;
+    s.retained += n;
+    s.retained_peak = std::max(s.retained_peak, s.retained);
+  }
+
+  const EngineOptions& options_;
+  const MemberId self_;
+  Outbox& outbox_;
+  const bool relay_;
+  std::uint64_t next_seq_ = 1;
+  std::vector<Link> links_;
+  std::vector<GapTracker> seen_;  // per origin: which messages arrived (integrity)
+};
+
+}  // namespace
+
+std::unique_ptr<ReliabilityLayer> MakeChannelMulticast(const EngineOptions& options, MemberId self,
+                                                       Outbox& outbox) {
+  return std::make_unique<ChannelMulticast>(options, self, outbox);
+}
+
+}  // namespace gcast

@@ -1,1 +1,373 @@
-// placeholder
+// ip: reliable multicast over one group datagram per message, with negative
+// acknowledgements. See docs/design/nack.md.
+//
+// Sender: numbers its messages 1, 2, 3, ..., sends each once to the group
+// with its ack vector piggybacked, and retains it until it is stable.
+// Receiver: a hold-back queue per origin delivers in sequence order. A gap
+// (a seq known to exist but missing) arms a NACK timer drawn from a truncated
+// exponential over [nack_delay_min, nack_delay_max] (few draw early); when it
+// fires, one NACK datagram to the group carries every missing range of every
+// due origin. A member that sees someone else's NACK covering its own first
+// missing seq holds its NACK back for nack_retry (suppression): the repair
+// will come to the whole group. Repairs: whoever holds a NACKed message may
+// repair it. The origin answers after repair_delay_min (batching every
+// request in that window into few REPAIR datagrams); other holders wait
+// repair_delay_max plus a back-off and stand down when a repair for the same
+// message goes by, so a crashed origin's messages are still repaired, by one
+// survivor. Tail loss: members holding unstable messages, or whose ack
+// vector changed, announce STATUS (highest sent + ack vector) at most once
+// per status interval, which grows with the group like RTCP's report interval.
+// Stability: acks_[m][o] is how far member m has everything of origin o;
+// messages of o at or below min over m are freed.
+// Thread-safety: none.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "common/assert.h"
+#include "protocol/gap_tracker.h"
+#include "protocol/reliability.h"
+
+namespace gcast {
+namespace {
+
+constexpr std::size_t kMaxNackRangesPerOrigin = 64;
+
+class NackMulticast final : public ReliabilityLayer {
+ public:
+  NackMulticast(const EngineOptions& options, MemberId self, Rng& rng, Outbox& outbox)
+      : options_(options),
+        self_(self),
+        rng_(rng),
+        outbox_(outbox),
+        origins_(options.members),
+        acks_(options.members, std::vector<std::uint64_t>(options.members, 0)),
+        backoff_lambda_(std::log(static_cast<double>(options.members)) + 1.0),
+        status_interval_(options.status_interval *
+                         std::max<std::int64_t>(1, static_cast<std::int64_t>(options.members) / 8)) {}
+
+  void Send(Body body, TimePoint now) override {
+    Origin& me = origins_[self_.value];
+    const std::uint64_t seq = me.received.floor() + 1;
+    me.received.Insert(seq);
+    me.delivered = seq;
+    me.known_highest = seq;
+    acks_[self_.value][self_.value] = seq;
+    Retain(me, seq, body);
+    std::vector<std::byte> bytes;
+    BuildAckVector();
+    wire::EncodeIpData(bytes, self_, seq, ack_vector_, *body);
+    ack_changed_ = false;  // piggybacked
+    outbox_.Send(std::nullopt, PacketKind::kData, std::move(bytes));
+    outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
+    ArmStatus(now);
+  }
+
+  void OnPacket(const wire::Packet& packet, TimePoint now) override {
+    const MemberId from = packet.sender;
+    if (from == self_ || from.value >= options_.members) {
+      outbox_.stats->packets_invalid++;
+      return;
+    }
+    switch (packet.type) {
+      case wire::PacketType::kIpData:
+        OnAcks(from, packet.acks, now);
+        OnMessage(packet.messages.front(), now);
+        break;
+      case wire::PacketType::kRepair:
+        for (const auto& m : packet.messages) {
+          if (pending_repairs_.erase({m.origin.value, m.seq}) > 0) {
+            outbox_.stats->repairs_suppressed++;
+          }
+          OnMessage(m, now);
+        }
+        break;
+      case wire::PacketType::kNack:
+        OnNack(packet.nacks, now);
+        break;
+      case wire::PacketType::kStatus:
+        OnAcks(from, packet.acks, now);
+        break;
+      default:
+        outbox_.stats->packets_invalid++;  // a 1:1 channel packet in an ip group
+    }
+  }
+
+  void OnTimeout(TimePoint now) override {
+    if (!nack_armed_.empty()) SendNacks(now);
+    if (!pending_repairs_.empty()) SendRepairs(now);
+    if (status_due_ && *status_due_ <= now) {
+      status_due_.reset();
+      UpdateStability();
+      if (ack_changed_ || outbox_.stats->retained > 0) {
+        std::vector<std::byte> bytes;
+        BuildAckVector();
+        wire::EncodeStatus(bytes, self_, origins_[self_.value].received.floor(), ack_vector_);
+        outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
+        ack_changed_ = false;
+      }
+      ArmStatus(now);
+    }
+  }
+
+  std::optional<TimePoint> NextDeadline() const override {
+    std::optional<TimePoint> next = status_due_;
+    auto consider = [&](TimePoint t) {
+      if (!next || t < *next) next = t;
+    };
+    for (std::uint32_t o : nack_armed_) consider(*origins_[o].nack_due);
+    for (const auto& [key, due] : pending_repairs_) consider(due);
+    return next;
+  }
+
+ private:
+  struct Origin {
+    GapTracker received;             // seqs that arrived (own: sent)
+    std::uint64_t delivered = 0;     // R-delivered 1..delivered (== received.floor())
+    std::uint64_t known_highest = 0;  // highest seq known to exist
+    std::uint64_t stable = 0;         // every member has 1..stable
+    std::map<std::uint64_t, Body> retained;  // held: (stable, highest arrived]
+    std::optional<TimePoint> nack_due;
+    bool nacked = false;  // the armed timer follows our own NACK (a retry)
+  };
+
+  Duration Backoff(Duration lo, Duration hi) {
+    const double x = rng_.TruncatedExponential(backoff_lambda_);
+    return lo + Duration(static_cast<Duration::rep>(static_cast<double>((hi - lo).count()) * x));
+  }
+
+  void Retain(Origin& o, std::uint64_t seq, Body body) {
+    o.retained.emplace(seq, std::move(body));
+    auto& s = *outbox_.stats;
+    s.retained++;
+    s.retained_peak = std::max(s.retained_peak, s.retained);
+  }
+
+  void OnMessage(const wire::MessageEntry& m, TimePoint now) {
+    if (m.origin == self_ || m.origin.value >= options_.members) return;
+    Origin& o = origins_[m.origin.value];
+    if (m.seq <= o.delivered || o.received.Contains(m.seq)) {
+      outbox_.stats->duplicates++;
+      return;
+    }
+    if (m.seq > o.delivered + options_.max_window_messages) {
+      outbox_.stats->packets_invalid++;
+      return;
+    }
+    o.received.Insert(m.seq);
+    o.known_highest = std::max(o.known_highest, m.seq);
+    Retain(o, m.seq,
+           std::make_shared<const std::vector<std::byte>>(m.payload.begin(), m.payload.end()));
+    // Deliver what is now contiguous, from the hold-back queue.
+    while (o.delivered < o.received.floor()) {
+      ++o.delivered;
+      auto it = o.retained.find(o.delivered);
+      GCAST_ASSERT(it != o.retained.end());
+      outbox_.deliveries.push_back(RDelivery{m.origin, o.delivered, it->second});
+      ack_changed_ = true;
+    }
+    acks_[self_.value][m.origin.value] = o.delivered;
+    outbox_.stats->held_back = CountHeldBack();
+    CheckGaps(m.origin.value, now);
+    ArmStatus(now);
+  }
+
+  std::uint64_t CountHeldBack() const {
+    // Only called on message arrival; O(origins).
+    std::uint64_t n = 0;
+    for (const Origin& o : origins_) n += o.received.above_count();
+    return n;
+  }
+
+  // Arms or disarms origin o's NACK timer after its state changed.
+  void CheckGaps(std::uint32_t oi, TimePoint now) {
+    Origin& o = origins_[oi];
+    const bool gap = o.known_highest > o.received.floor();
+    if (gap && !o.nack_due) {
+      o.nack_due = now + Backoff(options_.nack_delay_min, options_.nack_delay_max);
+      o.nacked = false;
+      nack_armed_.insert(oi);
+    } else if (!gap && o.nack_due) {
+      o.nack_due.reset();
+      nack_armed_.erase(oi);
+    }
+  }
+
+  void OnAcks(MemberId from, const std::vector<wire::AckEntry>& acks, TimePoint now) {
+    for (const auto& a : acks) {
+      if (a.member.value >= options_.members) continue;
+      const std::uint32_t oi = a.member.value;
+      auto& slot = acks_[from.value][oi];
+      slot = std::max(slot, a.floor);
+      if (oi == self_.value) continue;
+      Origin& o = origins_[oi];
+      const std::uint64_t exists =
+          std::min(a.floor, o.delivered + options_.max_window_messages);
+      if (exists > o.known_highest) {
+        o.known_highest = exists;
+        CheckGaps(oi, now);
+      }
+    }
+  }
+
+  void OnNack(const std::vector<wire::NackRange>& ranges, TimePoint now) {
+    for (const auto& r : ranges) {
+      if (r.origin.value >= options_.members) continue;
+      Origin& o = origins_[r.origin.value];
+      // Suppression: someone asked for our first missing message already.
+      const std::uint64_t first_missing = o.received.floor() + 1;
+      if (o.nack_due && !o.nacked && r.origin != self_ && first_missing >= r.first &&
+          first_missing <= r.last) {
+        o.nack_due = now + options_.nack_retry + Backoff(Duration::zero(), options_.nack_delay_max);
+        o.nacked = true;
+        outbox_.stats->nacks_suppressed++;
+      }
+      // Repair what we hold of it.
+      const std::uint64_t last = std::min(r.last, r.first + options_.max_window_messages);
+      for (auto it = o.retained.lower_bound(r.first); it != o.retained.end() && it->first <= last;
+           ++it) {
+        const Duration delay =
+            r.origin == self_
+                ? options_.repair_delay_min
+                : options_.repair_delay_max +
+                      Backoff(Duration::zero(), options_.repair_delay_max);
+        pending_repairs_.emplace(std::make_pair(r.origin.value, it->first), now + delay);
+      }
+    }
+  }
+
+  void SendNacks(TimePoint now) {
+    std::vector<wire::NackRange> batch;
+    std::size_t batch_bytes = wire::kHeaderBytes + 3;
+    std::vector<GapTracker::Range> missing;
+    for (auto it = nack_armed_.begin(); it != nack_armed_.end();) {
+      const std::uint32_t oi = *it;
+      Origin& o = origins_[oi];
+      if (*o.nack_due > now) {
+        ++it;
+        continue;
+      }
+      missing.clear();
+      o.received.Missing(o.known_highest, kMaxNackRangesPerOrigin, options_.max_window_messages,
+                         missing);
+      if (missing.empty()) {
+        o.nack_due.reset();
+        it = nack_armed_.erase(it);
+        continue;
+      }
+      for (const auto& m : missing) {
+        wire::NackRange r{MemberId{oi}, m.first, m.last};
+        const std::size_t bytes = wire::NackRangeBytes(r);
+        if (batch_bytes + bytes > options_.max_datagram_bytes) {
+          FlushNacks(batch);
+          batch_bytes = wire::kHeaderBytes + 3;
+        }
+        batch.push_back(r);
+        batch_bytes += bytes;
+      }
+      o.nack_due = now + options_.nack_retry;
+      o.nacked = true;
+      ++it;
+    }
+    FlushNacks(batch);
+  }
+
+  void FlushNacks(std::vector<wire::NackRange>& batch) {
+    if (batch.empty()) return;
+    std::vector<std::byte> bytes;
+    wire::EncodeNack(bytes, self_, batch);
+    outbox_.Send(std::nullopt, PacketKind::kNack, std::move(bytes));
+    batch.clear();
+  }
+
+  void SendRepairs(TimePoint now) {
+    std::vector<wire::MessageEntry> batch;
+    std::size_t batch_bytes = wire::kHeaderBytes + 3;
+    for (auto it = pending_repairs_.begin(); it != pending_repairs_.end();) {
+      if (it->second > now) {
+        ++it;
+        continue;
+      }
+      const auto [oi, seq] = it->first;
+      it = pending_repairs_.erase(it);
+      const auto& retained = origins_[oi].retained;
+      auto found = retained.find(seq);
+      if (found == retained.end()) continue;  // became stable meanwhile
+      wire::MessageEntry m{MemberId{oi}, seq, *found->second};
+      const std::size_t bytes = wire::RepairEntryBytes(m);
+      if (!batch.empty() && batch_bytes + bytes > options_.max_datagram_bytes) {
+        FlushRepairs(batch);
+        batch_bytes = wire::kHeaderBytes + 3;
+      }
+      batch.push_back(m);
+      batch_bytes += bytes;
+    }
+    FlushRepairs(batch);
+  }
+
+  void FlushRepairs(std::vector<wire::MessageEntry>& batch) {
+    if (batch.empty()) return;
+    std::vector<std::byte> bytes;
+    wire::EncodeRepair(bytes, self_, batch);
+    outbox_.Send(std::nullopt, PacketKind::kRetransmit, std::move(bytes));
+    batch.clear();
+  }
+
+  void ArmStatus(TimePoint now) {
+    if (status_due_) return;
+    if (!ack_changed_ && outbox_.stats->retained == 0) return;
+    const double jitter = 0.75 + 0.5 * rng_.Uniform();  // de-synchronise members
+    status_due_ = now + Duration(static_cast<Duration::rep>(
+                            static_cast<double>(status_interval_.count()) * jitter));
+  }
+
+  // Frees every retained message that every member has.
+  void UpdateStability() {
+    for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
+      Origin& o = origins_[oi];
+      if (o.retained.empty()) continue;
+      std::uint64_t stable = o.delivered;
+      for (std::uint32_t m = 0; m < options_.members && stable > o.stable; ++m) {
+        stable = std::min(stable, acks_[m][oi]);
+      }
+      if (stable <= o.stable) continue;
+      o.stable = stable;
+      auto end = o.retained.upper_bound(stable);
+      const auto freed = static_cast<std::uint64_t>(std::distance(o.retained.begin(), end));
+      o.retained.erase(o.retained.begin(), end);
+      outbox_.stats->retained -= freed;
+    }
+  }
+
+  void BuildAckVector() {
+    ack_vector_.clear();
+    for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
+      const std::uint64_t floor = origins_[oi].received.floor();
+      if (floor > 0) ack_vector_.push_back(wire::AckEntry{MemberId{oi}, floor});
+    }
+  }
+
+  const EngineOptions& options_;
+  const MemberId self_;
+  Rng& rng_;
+  Outbox& outbox_;
+  std::vector<Origin> origins_;
+  std::vector<std::vector<std::uint64_t>> acks_;  // [member][origin]
+  std::set<std::uint32_t> nack_armed_;            // origins whose nack_due is set
+  std::map<std::pair<std::uint32_t, std::uint64_t>, TimePoint> pending_repairs_;
+  std::optional<TimePoint> status_due_;
+  bool ack_changed_ = false;
+  std::vector<wire::AckEntry> ack_vector_;  // scratch, reused
+  const double backoff_lambda_;
+  const Duration status_interval_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReliabilityLayer> MakeNackMulticast(const EngineOptions& options, MemberId self,
+                                                    Rng& rng, Outbox& outbox) {
+  return std::make_unique<NackMulticast>(options, self, rng, outbox);
+}
+
+}  // namespace gcast

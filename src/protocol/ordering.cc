@@ -1,1 +1,284 @@
-// placeholder
+// The ordering layer (ordering.h): none, fifo and causal through PreOrder;
+// total order by a sequencer or by ISIS agreed priorities; hybrids.
+//
+// Sequencer (member 0): messages pass its PreOrder (none, fifo or causal for
+// total, fifo-total, causal-total) and get consecutive global numbers; the
+// numbers assigned while handling one input are multicast as one kOrder
+// batch. Every member delivers in global-number order once it holds both the
+// message and its number. The order extends the sequencer's FIFO/causal
+// order, so the hybrids hold. A crashed sequencer stalls delivery (safe).
+//
+// ISIS: each member proposes priority max(agreed, proposed, floor) + 1 for
+// each message it receives; the sender agrees on the largest proposal
+// (ties by proposer id) and multicasts it; a member delivers the head of its
+// queue, ordered by (priority, proposer, sender, seq), once that head's
+// priority is agreed. fifo-total: the sender agrees its messages in sequence
+// order, never below its previous agreement (equal priorities fall back to
+// seq order). causal-total: additionally a message carries as `floor` the
+// largest agreed priority its sender had delivered, so it is ordered after
+// everything its sender had delivered. A crashed member stalls agreement.
+// Thread-safety: none.
+#include "protocol/ordering.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "common/assert.h"
+#include "protocol/ordering_body.h"
+#include "protocol/pre_order.h"
+
+namespace gcast {
+namespace {
+
+constexpr MemberId kSequencer{0};
+
+PreOrder::Mode PreOrderMode(Ordering o) {
+  switch (o) {
+    case Ordering::kFifo:
+    case Ordering::kFifoTotal:
+      return PreOrder::Mode::kFifo;
+    case Ordering::kCausal:
+    case Ordering::kCausalTotal:
+      return PreOrder::Mode::kCausal;
+    default:
+      return PreOrder::Mode::kNone;
+  }
+}
+
+// ISIS queue order: agreed (or proposed) priority, then proposer, then the
+// message id, so that equal priorities still order deterministically.
+struct IsisKey {
+  std::uint64_t priority;
+  std::uint32_t proposer;
+  std::uint32_t sender;
+  std::uint64_t seq;
+  auto operator<=>(const IsisKey&) const = default;
+};
+
+class Orderer final : public OrderingLayer {
+ public:
+  Orderer(const EngineOptions& options, MemberId self, EngineStats& stats)
+      : options_(options),
+        self_(self),
+        stats_(stats),
+        total_(PromisesTotal(options.ordering)),
+        isis_(total_ && options.total == TotalAlgorithm::kIsis),
+        pre_(isis_ ? PreOrder::Mode::kNone : PreOrderMode(options.ordering), options.members),
+        delivered_count_(options.members, 0) {}
+
+  Body Wrap(std::span<const std::byte> payload, MessageId& id) override {
+    id = MessageId{self_, Seq{++next_app_seq_}};
+    const bool with_vt = pre_.mode() == PreOrder::Mode::kCausal;
+    vt_scratch_.clear();
+    if (with_vt) {
+      for (std::uint32_t m = 0; m < options_.members; ++m) {
+        const std::uint64_t c = m == self_.value ? id.seq.value : delivered_count_[m];
+        if (c > 0) vt_scratch_.push_back(VtEntry{m, c});
+      }
+    }
+    std::optional<std::uint64_t> floor;
+    if (isis_ && options_.ordering == Ordering::kCausalTotal) floor = max_delivered_priority_;
+    return EncodeApp(id.seq.value, vt_scratch_, with_vt, floor, payload);
+  }
+
+  void OnRDeliver(const RDelivery& d) override {
+    const auto kind = PeekKind(*d.body);
+    bool ok = false;
+    if (kind == BodyKind::kApp) {
+      AppMsg msg;
+      ok = DecodeApp(d.origin, d.body, options_.members, msg);
+      if (ok) OnApp(std::move(msg));
+    } else if (kind == BodyKind::kOrder && !isis_ && total_ && d.origin == kSequencer) {
+      OrderBatch batch;
+      ok = DecodeOrder(*d.body, options_.members, batch);
+      if (ok) OnOrder(batch);
+    } else if (kind == BodyKind::kPropose && isis_) {
+      Proposal p;
+      ok = DecodeProposal(*d.body, options_.members, p);
+      if (ok) OnProposal(d.origin, p);
+    } else if (kind == BodyKind::kAgree && isis_) {
+      Agreement a;
+      ok = DecodeAgreement(*d.body, options_.members, a);
+      if (ok) ok = OnAgreement(d.origin, a);
+    }
+    if (!ok) stats_.packets_invalid++;
+    stats_.held_back = pre_.pending() + sequenced_.size() + isis_entries_.size();
+  }
+
+  void Flush() override {
+    if (order_batch_.ids.empty()) return;
+    control.push_back(EncodeOrder(order_batch_));
+    order_batch_.first_global += order_batch_.ids.size();
+    order_batch_.ids.clear();
+  }
+
+ private:
+  void Deliver(const AppMsg& m) {
+    deliveries.push_back(Delivery{m.id, {m.payload.begin(), m.payload.end()}});
+    delivered_count_[m.id.sender.value]++;
+    stats_.delivered++;
+  }
+
+  void OnApp(AppMsg msg) {
+    if (isis_) return IsisPropose(std::move(msg));
+    if (!total_) {
+      ready_.clear();
+      if (!pre_.Add(std::move(msg), ready_)) stats_.duplicates++;
+      for (const auto& m : ready_) Deliver(m);
+      return;
+    }
+    // Sequencer-based total order: hold the message until its number is known.
+    const MessageId id = msg.id;
+    if (self_ == kSequencer) {
+      ready_.clear();
+      if (!pre_.Add(msg, ready_)) stats_.duplicates++;
+      for (const auto& m : ready_) {
+        order_[next_global_assign_++] = m.id;
+        order_batch_.ids.push_back(m.id);
+      }
+    }
+    sequenced_.emplace(id, std::move(msg));
+    DeliverSequenced();
+  }
+
+  void OnOrder(const OrderBatch& batch) {
+    if (self_ == kSequencer) return;  // numbered locally already
+    for (std::size_t i = 0; i < batch.ids.size(); ++i) order_[batch.first_global + i] = batch.ids[i];
+    DeliverSequenced();
+  }
+
+  void DeliverSequenced() {
+    while (true) {
+      auto o = order_.find(next_global_deliver_);
+      if (o == order_.end()) return;
+      auto m = sequenced_.find(o->second);
+      if (m == sequenced_.end()) return;
+      Deliver(m->second);
+      sequenced_.erase(m);
+      order_.erase(o);
+      ++next_global_deliver_;
+    }
+  }
+
+  // --- ISIS ---
+  struct IsisEntry {
+    IsisKey key;
+    bool agreed = false;
+    AppMsg msg;
+  };
+  struct Collecting {
+    std::vector<bool> from;
+    std::uint32_t count = 0;
+    std::uint64_t priority = 0;
+    std::uint32_t proposer = 0;
+  };
+
+  void IsisPropose(AppMsg msg) {
+    const MessageId id = msg.id;
+    if (isis_entries_.count(id) > 0) {
+      stats_.duplicates++;
+      return;
+    }
+    const std::uint64_t p = std::max({agreed_max_, proposed_max_, msg.min_priority}) + 1;
+    proposed_max_ = p;
+    const IsisKey key{p, self_.value, id.sender.value, id.seq.value};
+    isis_queue_.insert(key);
+    isis_entries_.emplace(id, IsisEntry{key, false, std::move(msg)});
+    control.push_back(EncodeProposal(Proposal{id, p}));
+  }
+
+  void OnProposal(MemberId proposer, const Proposal& p) {
+    if (p.id.sender != self_ || p.id.seq.value == 0 || p.id.seq.value > next_app_seq_) return;
+    if (p.id.seq.value < next_to_agree_) return;  // already agreed
+    Collecting& c = collecting_[p.id.seq.value];
+    if (c.from.empty()) c.from.assign(options_.members, false);
+    if (c.from[proposer.value]) return;
+    c.from[proposer.value] = true;
+    ++c.count;
+    if (std::pair(p.priority, proposer.value) > std::pair(c.priority, c.proposer)) {
+      c.priority = p.priority;
+      c.proposer = proposer.value;
+    }
+    const bool in_order = options_.ordering != Ordering::kTotal;
+    if (!in_order) {
+      if (c.count == options_.members) {
+        control.push_back(EncodeAgreement({p.id.seq.value, c.priority, MemberId{c.proposer}}));
+        collecting_.erase(p.id.seq.value);
+      }
+      return;
+    }
+    // Hybrids: agree in sequence order, never below the previous agreement.
+    while (true) {
+      auto it = collecting_.find(next_to_agree_);
+      if (it == collecting_.end() || it->second.count < options_.members) return;
+      auto best = std::max(std::pair(it->second.priority, it->second.proposer), last_agreed_);
+      last_agreed_ = best;
+      control.push_back(EncodeAgreement({next_to_agree_, best.first, MemberId{best.second}}));
+      collecting_.erase(it);
+      ++next_to_agree_;
+    }
+  }
+
+  bool OnAgreement(MemberId sender, const Agreement& a) {
+    auto it = isis_entries_.find(MessageId{sender, Seq{a.seq}});
+    if (it == isis_entries_.end() || it->second.agreed) return false;
+    IsisEntry& e = it->second;
+    const IsisKey agreed{a.priority, a.proposer.value, sender.value, a.seq};
+    if (agreed < e.key) return false;  // below our own proposal: not from a correct sender
+    agreed_max_ = std::max(agreed_max_, a.priority);
+    isis_queue_.erase(e.key);
+    e.key = agreed;
+    e.agreed = true;
+    isis_queue_.insert(agreed);
+    while (!isis_queue_.empty()) {
+      const IsisKey head = *isis_queue_.begin();
+      auto h = isis_entries_.find(MessageId{MemberId{head.sender}, Seq{head.seq}});
+      GCAST_ASSERT(h != isis_entries_.end());
+      if (!h->second.agreed) break;
+      Deliver(h->second.msg);
+      max_delivered_priority_ = std::max(max_delivered_priority_, head.priority);
+      isis_queue_.erase(isis_queue_.begin());
+      isis_entries_.erase(h);
+    }
+    return true;
+  }
+
+  const EngineOptions& options_;
+  const MemberId self_;
+  EngineStats& stats_;
+  const bool total_;
+  const bool isis_;
+  PreOrder pre_;
+  std::vector<std::uint64_t> delivered_count_;  // per sender, delivered to the app
+  std::uint64_t next_app_seq_ = 0;
+  std::vector<AppMsg> ready_;       // scratch
+  std::vector<VtEntry> vt_scratch_;  // scratch
+
+  // Sequencer.
+  std::unordered_map<MessageId, AppMsg> sequenced_;  // held until numbered and due
+  std::map<std::uint64_t, MessageId> order_;         // global number -> message
+  std::uint64_t next_global_assign_ = 1;              // at the sequencer
+  std::uint64_t next_global_deliver_ = 1;
+  OrderBatch order_batch_{1, {}};
+
+  // ISIS.
+  std::set<IsisKey> isis_queue_;
+  std::unordered_map<MessageId, IsisEntry> isis_entries_;
+  std::uint64_t agreed_max_ = 0;
+  std::uint64_t proposed_max_ = 0;
+  std::uint64_t max_delivered_priority_ = 0;
+  std::map<std::uint64_t, Collecting> collecting_;  // own messages, by seq
+  std::uint64_t next_to_agree_ = 1;
+  std::pair<std::uint64_t, std::uint32_t> last_agreed_{0, 0};
+};
+
+}  // namespace
+
+std::unique_ptr<OrderingLayer> MakeOrderingLayer(const EngineOptions& options, MemberId self,
+                                                 EngineStats& stats) {
+  return std::make_unique<Orderer>(options, self, stats);
+}
+
+}  // namespace gcast

@@ -1,1 +1,379 @@
-// placeholder
+// The deterministic simulator (include/gcast/sim.h).
+//
+// A single event queue ordered by (time, insertion number) drives N engines:
+// packet arrivals, engine timers, scheduled multicasts and crashes. The
+// network model applies, in this order for every transmit: partitions,
+// correlated loss (group datagrams only), then per receiver independent loss,
+// reordering delay, duplication. All chance comes from one Rng seeded by the
+// run's seed, so a run replays exactly.
+#include "gcast/sim.h"
+
+#include <algorithm>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_set>
+
+#include "common/rng.h"
+#include "wire/packets.h"
+
+namespace gcast {
+namespace {
+
+using Bytes = std::shared_ptr<const std::vector<std::byte>>;
+
+enum class EventType { kPacket, kTimer, kMulticast, kCrash, kCheck };
+
+struct Event {
+  TimePoint at;
+  std::uint64_t order;  // insertion number: deterministic ties
+  EventType type;
+  std::uint32_t member = 0;  // receiver / timer owner / crashing member
+  std::uint32_t from = 0;    // packet sender
+  std::uint32_t index = 0;   // multicast number
+  PacketKind kind = PacketKind::kData;
+  Bytes bytes;
+  bool operator>(const Event& o) const { return at != o.at ? at > o.at : order > o.order; }
+};
+
+struct Node {
+  std::unique_ptr<Engine> engine;
+  bool crashed = false;
+  bool crash_mid_multicast = false;
+  std::optional<TimePoint> timer;  // the earliest timer event queued for it
+  std::uint64_t delivered = 0;
+};
+
+Status ValidateSim(const SimOptions& o) {
+  if (Status s = o.engine.Validate(); !s.ok()) return s;
+  const std::uint32_t n = o.engine.members;
+  auto prob = [](double p, const char* name) -> Status {
+    if (!(p >= 0.0 && p <= 1.0)) {
+      return Status::InvalidArgument(std::string(name) + ": must be a probability in [0, 1]");
+    }
+    return Status::Ok();
+  };
+  for (auto [p, name] : {std::pair{o.loss, "loss"}, {o.correlated_loss, "correlated-loss"},
+                         {o.dup, "dup"}, {o.reorder, "reorder"}}) {
+    if (Status s = prob(p, name); !s.ok()) return s;
+  }
+  for (const auto& c : o.crashes) {
+    if (c.member.value >= n) {
+      return Status::InvalidArgument("crash: member " + std::to_string(c.member.value) +
+                                     " is not in a group of " + std::to_string(n));
+    }
+  }
+  for (const auto& s : o.senders) {
+    if (s.value >= n) {
+      return Status::InvalidArgument("senders: member " + std::to_string(s.value) +
+                                     " is not in a group of " + std::to_string(n));
+    }
+  }
+  for (const auto& p : o.partitions) {
+    for (const auto& m : p.side) {
+      if (m.value >= n) return Status::InvalidArgument("partition: member not in the group");
+    }
+    if (p.to < p.from) return Status::InvalidArgument("partition: ends before it starts");
+  }
+  if (o.interval <= Duration::zero()) return Status::InvalidArgument("interval: must be positive");
+  if (o.latency < Duration::zero() || o.jitter < Duration::zero()) {
+    return Status::InvalidArgument("latency and jitter: must not be negative");
+  }
+  return Status::Ok();
+}
+
+class Simulator {
+ public:
+  Simulator(const SimOptions& options) : o_(options), rng_(options.seed), nodes_(options.engine.members) {
+    Rng seeds(options.seed ^ 0xA5A5A5A55A5A5A5Aull);
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+      nodes_[i].engine = std::move(MakeEngine(o_.engine, MemberId{i}, seeds.Next()).value());
+    }
+    senders_ = o_.senders;
+    if (senders_.empty()) {
+      for (std::uint32_t i = 0; i < nodes_.size(); ++i) senders_.push_back(MemberId{i});
+    }
+    in_side_.resize(o_.partitions.size());
+    for (std::size_t p = 0; p < o_.partitions.size(); ++p) {
+      in_side_[p].assign(nodes_.size(), false);
+      for (auto m : o_.partitions[p].side) in_side_[p][m.value] = true;
+    }
+  }
+
+  SimResult Run(const CheckOptions& check) {
+    for (std::uint32_t k = 0; k < o_.messages; ++k) {
+      Push(Event{Start() + o_.interval * k, 0, EventType::kMulticast, 0, 0, k});
+    }
+    for (const auto& c : o_.crashes) {
+      Push(Event{kTimeZero + c.at, 0, EventType::kCrash, c.member.value, 0,
+                 c.mid_multicast ? 1u : 0u});
+    }
+    Push(Event{kTimeZero + kCheckEvery, 0, EventType::kCheck});
+    const TimePoint until = kTimeZero + o_.until;
+    while (!queue_.empty() && !done_) {
+      Event e = queue_.top();
+      queue_.pop();
+      if (e.at > until) break;
+      now_ = e.at;
+      ++result_.events;
+      Handle(e);
+    }
+    result_.end_time = now_ - kTimeZero;
+    result_.stalled = !result_.complete;
+    Finish(check);
+    return std::move(result_);
+  }
+
+ private:
+  static constexpr Duration kCheckEvery = std::chrono::milliseconds(10);
+  TimePoint Start() const { return kTimeZero + o_.interval; }
+
+  void Push(Event e) {
+    e.order = next_order_++;
+    queue_.push(std::move(e));
+  }
+
+  void Handle(const Event& e) {
+    switch (e.type) {
+      case EventType::kMulticast: return DoMulticast(e.index);
+      case EventType::kCrash: return DoCrash(e.member, e.index != 0);
+      case EventType::kCheck: return DoCheck();
+      case EventType::kPacket: {
+        Node& n = nodes_[e.member];
+        if (n.crashed) return;
+        TracePacket("pkt_recv", e.member, e.from, e.kind);
+        n.engine->OnPacket(MemberId{e.from}, *e.bytes, now_);
+        return Drain(e.member);
+      }
+      case EventType::kTimer: {
+        Node& n = nodes_[e.member];
+        if (n.crashed || !n.timer || *n.timer != e.at) return;  // stale
+        n.timer.reset();
+        n.engine->OnTimeout(now_);
+        return Drain(e.member);
+      }
+    }
+  }
+
+  void DoMulticast(std::uint32_t k) {
+    const MemberId sender = senders_[k % senders_.size()];
+    Node& n = nodes_[sender.value];
+    if (progress_step_ > 0 && o_.progress && k % progress_step_ == 0) o_.progress(k, o_.messages);
+    if (k + 1 == o_.messages) all_issued_at_ = now_;
+    if (n.crashed) return;
+    std::vector<std::byte> payload(o_.payload_bytes, std::byte{'x'});
+    const std::string tag = "m" + std::to_string(k);
+    std::copy_n(reinterpret_cast<const std::byte*>(tag.data()),
+                std::min<std::size_t>(tag.size(), payload.size()), payload.begin());
+    auto id = n.engine->Multicast(payload, now_);
+    if (!id.ok()) return;
+    result_.multicasts++;
+    Trace(TraceEvent{sender, TraceEventType::kSend, *id, ToNanos(now_), {}});
+    sent_by_correct_.insert(*id);
+    if (n.crash_mid_multicast) {
+      // Part-way: only some of this multicast's packets leave, then the crash.
+      DrainPartial(sender.value);
+      DoCrash(sender.value, false);
+      return;
+    }
+    Drain(sender.value);
+  }
+
+  void DoCrash(std::uint32_t m, bool mid_multicast) {
+    Node& n = nodes_[m];
+    if (n.crashed) return;
+    if (mid_multicast) {
+      n.crash_mid_multicast = true;  // takes effect at its next multicast
+      return;
+    }
+    n.crashed = true;
+    Trace(TraceEvent{MemberId{m}, TraceEventType::kCrash, {}, ToNanos(now_), {}});
+    // Its own messages no longer have to reach everyone unless someone delivered them.
+    for (auto it = sent_by_correct_.begin(); it != sent_by_correct_.end();) {
+      it = it->sender.value == m ? sent_by_correct_.erase(it) : std::next(it);
+    }
+  }
+
+  // Delivers the engine's effects: deliveries to the trace, transmits to the network.
+  void Drain(std::uint32_t m) {
+    Node& n = nodes_[m];
+    while (auto d = n.engine->PollDelivery()) OnDelivery(m, d->id);
+    while (auto t = n.engine->PollTransmit()) Transmit(m, *t, nullptr);
+    ArmTimer(m);
+  }
+
+  void DrainPartial(std::uint32_t m) {
+    Node& n = nodes_[m];
+    while (auto d = n.engine->PollDelivery()) OnDelivery(m, d->id);
+    // Receivers that get this multicast: a random non-empty strict subset.
+    std::vector<bool> gets(nodes_.size(), false);
+    const std::uint32_t others = static_cast<std::uint32_t>(nodes_.size()) - 1;
+    const std::uint64_t k = others <= 1 ? others : rng_.UniformInt(1, others - 1);
+    std::vector<std::uint32_t> order;
+    for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
+      if (i != m) order.push_back(i);
+    }
+    for (std::uint64_t i = 0; i < k; ++i) {
+      const std::uint64_t j = rng_.UniformInt(i, order.size() - 1);
+      std::swap(order[i], order[j]);
+      gets[order[i]] = true;
+    }
+    while (auto t = n.engine->PollTransmit()) {
+      if (t->to && !gets[t->to->value]) continue;
+      Transmit(m, *t, &gets);
+    }
+  }
+
+  void OnDelivery(std::uint32_t m, MessageId id) {
+    nodes_[m].delivered++;
+    result_.deliveries++;
+    last_delivery_at_ = now_;
+    if (!nodes_[m].crashed) delivered_by_correct_.insert(id);
+    Trace(TraceEvent{MemberId{m}, TraceEventType::kDeliver, id, ToNanos(now_), {}});
+  }
+
+  bool Partitioned(std::uint32_t a, std::uint32_t b) const {
+    for (std::size_t p = 0; p < o_.partitions.size(); ++p) {
+      const auto& part = o_.partitions[p];
+      if (now_ >= kTimeZero + part.from && now_ < kTimeZero + part.to &&
+          in_side_[p][a] != in_side_[p][b]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void Transmit(std::uint32_t from, const gcast::Transmit& t, const std::vector<bool>* only) {
+    result_.packets[static_cast<int>(t.kind)]++;
+    auto bytes = std::make_shared<const std::vector<std::byte>>(t.bytes);
+    TracePacket("pkt_send", from, from, t.kind);
+    bool lost_any = false;
+    if (!t.to && rng_.Chance(o_.correlated_loss)) {
+      lost_any = true;
+      TracePacket("pkt_drop", from, from, t.kind);
+    } else {
+      for (std::uint32_t to = 0; to < nodes_.size(); ++to) {
+        if (to == from || (t.to && t.to->value != to) || (only && !(*only)[to])) continue;
+        if (Partitioned(from, to) || rng_.Chance(o_.loss)) {
+          lost_any = true;
+          TracePacket("pkt_drop", to, from, t.kind);
+          continue;
+        }
+        const int copies = rng_.Chance(o_.dup) ? 2 : 1;
+        for (int c = 0; c < copies; ++c) {
+          Duration delay = o_.latency + Duration(static_cast<Duration::rep>(
+                                            rng_.Exponential(static_cast<double>(o_.jitter.count()))));
+          if (rng_.Chance(o_.reorder)) {
+            delay += Duration(static_cast<Duration::rep>(rng_.UniformInt(
+                0, static_cast<std::uint64_t>(o_.reorder_delay.count()))));
+          }
+          Push(Event{now_ + delay, 0, EventType::kPacket, to, from, 0, t.kind, bytes});
+        }
+      }
+    }
+    if (lost_any && t.kind == PacketKind::kData) result_.data_packets_lost++;
+  }
+
+  void ArmTimer(std::uint32_t m) {
+    Node& n = nodes_[m];
+    auto deadline = n.engine->NextDeadline();
+    if (!deadline) return;
+    const TimePoint at = std::max(*deadline, now_);
+    if (n.timer && *n.timer <= at) return;
+    n.timer = at;
+    Push(Event{at, 0, EventType::kTimer, m});
+  }
+
+  // Completion: every correct member has delivered every message sent by a
+  // correct member or delivered by any correct member.
+  bool Complete() const {
+    if (!all_issued_at_) return false;
+    std::unordered_set<MessageId> expected = delivered_by_correct_;
+    expected.insert(sent_by_correct_.begin(), sent_by_correct_.end());
+    for (const Node& n : nodes_) {
+      if (!n.crashed && n.delivered != expected.size()) return false;
+    }
+    return true;
+  }
+
+  std::uint64_t RetainedAtCorrect() const {
+    std::uint64_t r = 0;
+    for (const Node& n : nodes_) {
+      if (!n.crashed) r += n.engine->stats().retained;
+    }
+    return r;
+  }
+
+  void DoCheck() {
+    if (!result_.complete && Complete()) {
+      result_.complete = true;
+      completed_at_ = now_;
+    }
+    if (result_.complete) {
+      if (RetainedAtCorrect() == 0 || now_ - *completed_at_ >= o_.drain) done_ = true;
+    } else if (all_issued_at_ && now_ - std::max(*all_issued_at_, last_delivery_at_) >= o_.idle) {
+      done_ = true;  // nothing moves any more: a stall
+    }
+    Push(Event{now_ + kCheckEvery, 0, EventType::kCheck});
+  }
+
+  void Trace(TraceEvent e) {
+    if (o_.trace) *o_.trace << FormatTraceEvent(e) << '\n';
+    events_.push_back(std::move(e));
+  }
+
+  void TracePacket(const char* ev, std::uint32_t node, std::uint32_t from, PacketKind kind) {
+    if (!o_.trace || !o_.trace_packets) return;
+    *o_.trace << "{\"node\":" << node << ",\"ev\":\"" << ev << "\",\"from\":" << from
+              << ",\"kind\":\"" << ToString(kind) << "\",\"t\":" << ToNanos(now_) << "}\n";
+  }
+
+  void Finish(const CheckOptions& check) {
+    for (const Node& n : nodes_) {
+      const auto& s = n.engine->stats();
+      result_.nacks_suppressed += s.nacks_suppressed;
+      result_.repairs_suppressed += s.repairs_suppressed;
+      result_.invalid_packets += s.packets_invalid;
+      result_.retained_peak = std::max(result_.retained_peak, s.retained_peak);
+    }
+    result_.retained_end = RetainedAtCorrect();
+    CheckOptions effective = check;
+    if (o_.safety_only_on_stall && result_.stalled) {
+      effective.validity = false;
+      effective.agreement = false;
+      result_.liveness_checked = false;
+    }
+    result_.check = CheckTrace(events_, effective);
+  }
+
+  const SimOptions& o_;
+  Rng rng_;
+  std::vector<Node> nodes_;
+  std::vector<MemberId> senders_;
+  std::vector<std::vector<bool>> in_side_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;
+  std::uint64_t next_order_ = 0;
+  TimePoint now_{};
+  bool done_ = false;
+  std::optional<TimePoint> all_issued_at_;
+  std::optional<TimePoint> completed_at_;
+  TimePoint last_delivery_at_{};
+  std::unordered_set<MessageId> sent_by_correct_;
+  std::unordered_set<MessageId> delivered_by_correct_;
+  std::vector<TraceEvent> events_;
+  SimResult result_;
+
+ public:
+  std::uint32_t progress_step_ = 0;
+};
+
+}  // namespace
+
+Result<SimResult> RunSimulation(const SimOptions& options, const CheckOptions& check) {
+  if (Status s = ValidateSim(options); !s.ok()) return s;
+  Simulator sim(options);
+  sim.progress_step_ = std::max<std::uint32_t>(1, options.messages / 10);
+  return sim.Run(check);
+}
+
+}  // namespace gcast

@@ -1,0 +1,96 @@
+// The deterministic simulator: N engines in virtual time over a simulated
+// network with seeded faults, every run checked by the property checker.
+//
+// Determinism: one seeded generator drives every fault; events are ordered by
+// (time, insertion number); engines get their own seeds derived from the run's
+// seed. The same options give the same trace, byte for byte.
+// Thread-safety: RunSimulation is reentrant (no globals).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "gcast/check.h"
+#include "gcast/engine.h"
+#include "gcast/options.h"
+
+namespace gcast {
+
+struct SimCrash {
+  MemberId member;
+  Duration at{};
+  // If true the member crashes part-way through its first multicast at or
+  // after `at`: only a random non-empty strict subset of the other members
+  // gets that multicast's packets, then the member stops.
+  bool mid_multicast = false;
+};
+
+// Members in `side` cannot exchange packets with the others during [from, to).
+struct SimPartition {
+  std::vector<MemberId> side;
+  Duration from{};
+  Duration to{};
+};
+
+struct SimOptions {
+  EngineOptions engine;
+  std::uint64_t seed = 1;
+  std::uint32_t messages = 100;                          // multicasts in total
+  Duration interval = std::chrono::milliseconds(10);     // between multicasts
+  std::vector<MemberId> senders;                         // empty: every member
+  std::uint32_t payload_bytes = 32;
+  // Network. Each link delays a packet by latency + exponential(jitter mean).
+  Duration latency = std::chrono::microseconds(500);
+  Duration jitter = std::chrono::microseconds(100);
+  double loss = 0;             // independent loss per receiver
+  double correlated_loss = 0;  // a group datagram lost before fan-out: no receiver gets it
+  double dup = 0;              // a packet delivered twice
+  double reorder = 0;          // a packet delayed by an extra uniform [0, reorder_delay]
+  Duration reorder_delay = std::chrono::milliseconds(5);
+  std::vector<SimCrash> crashes;
+  std::vector<SimPartition> partitions;
+  // End: at `until` at the latest (a stall if not every correct member has
+  // delivered everything by then), or after `idle` with no delivery anywhere
+  // once every multicast is issued, or once complete and every retained buffer
+  // of the correct members is empty (at most `drain` after completion).
+  Duration until = std::chrono::seconds(60);
+  Duration idle = std::chrono::seconds(5);
+  Duration drain = std::chrono::seconds(2);
+  // If the run stalls (an ordering that needs every member waits for a
+  // crashed one), check only safety: integrity and order, not validity and
+  // agreement. Failure detection and view changes are what restore liveness.
+  bool safety_only_on_stall = false;
+  std::ostream* trace = nullptr;  // JSON Lines of send/deliver/crash if set
+  bool trace_packets = false;     // also packet events (pkt_send, pkt_recv, pkt_drop)
+  // Called about every 10% of the run's multicasts, for progress displays.
+  std::function<void(std::uint32_t issued, std::uint32_t total)> progress;
+};
+
+struct SimResult {
+  std::uint32_t multicasts = 0;  // issued (a crashed sender issues no more)
+  std::uint64_t deliveries = 0;
+  std::uint64_t packets[6] = {};  // sent, by PacketKind (a group datagram counts once)
+  std::uint64_t data_packets_lost = 0;  // data packets dropped for at least one receiver
+  std::uint64_t nacks_suppressed = 0;
+  std::uint64_t repairs_suppressed = 0;
+  std::uint64_t invalid_packets = 0;
+  std::uint64_t retained_peak = 0;  // largest retained buffer of any member
+  std::uint64_t retained_end = 0;   // retained messages at the end, all correct members
+  bool complete = false;  // every correct member delivered every message it could
+  bool stalled = false;   // ended by `until` or `idle` before completion
+  Duration end_time{};
+  CheckReport check;
+  bool liveness_checked = true;  // false if safety_only_on_stall applied
+  std::uint64_t events = 0;
+};
+
+// Runs one simulation and checks its trace with `check`. InvalidArgument for
+// bad options (a crash or sender that is not a member, probabilities outside
+// [0, 1], ...).
+Result<SimResult> RunSimulation(const SimOptions& options, const CheckOptions& check);
+
+}  // namespace gcast

@@ -1,0 +1,43 @@
+// The ordering layer of an engine: turns R-delivered message bodies into
+// application deliveries in FIFO, causal or total order (sequencer or ISIS),
+// or a hybrid, and emits the control messages those algorithms need (the
+// sequencer's order batches, ISIS proposals and agreements), which the engine
+// multicasts through the reliability layer like any other body.
+//
+// Body format (first byte = kind):
+//   kApp      app_seq, [vector timestamp: n, n x (member, count)], [min priority], payload
+//   kOrder    first_global, n, n x (sender, app_seq)          (sequencer -> group)
+//   kPropose  sender, app_seq, priority                       (ISIS receiver -> group)
+//   kAgree    app_seq, priority, proposer                     (ISIS sender -> group)
+// See docs/design/ordering.md. Thread-safety: none.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+
+#include "gcast/engine.h"
+#include "protocol/reliability.h"
+
+namespace gcast {
+
+class OrderingLayer {
+ public:
+  virtual ~OrderingLayer() = default;
+  // Wraps an application payload into a body for the reliability layer and
+  // assigns its id.
+  virtual Body Wrap(std::span<const std::byte> payload, MessageId& id) = 0;
+  // A body R-delivered by the reliability layer (own bodies included).
+  virtual void OnRDeliver(const RDelivery& d) = 0;
+  // Called when the engine has no more input for now: emit batched control.
+  virtual void Flush() {}
+
+  std::deque<Delivery> deliveries;  // to the application, in order
+  std::deque<Body> control;         // bodies to multicast
+};
+
+std::unique_ptr<OrderingLayer> MakeOrderingLayer(const EngineOptions& options, MemberId self,
+                                                 EngineStats& stats);
+
+}  // namespace gcast

@@ -1,0 +1,53 @@
+#include "protocol/pre_order.h"
+
+namespace gcast {
+
+bool PreOrder::Deliverable(const AppMsg& m) const {
+  const std::uint32_t s = m.id.sender.value;
+  if (m.id.seq.value != delivered_[s] + 1) return false;
+  if (mode_ == Mode::kCausal) {
+    for (const auto& e : m.vt) {
+      if (e.member != s && delivered_[e.member] < e.count) return false;
+    }
+  }
+  return true;
+}
+
+bool PreOrder::Add(AppMsg msg, std::vector<AppMsg>& ready) {
+  const std::uint32_t s = msg.id.sender.value;
+  if (mode_ == Mode::kNone) {
+    ready.push_back(std::move(msg));
+    return true;
+  }
+  if (msg.id.seq.value <= delivered_[s]) return false;
+  const std::uint64_t seq = msg.id.seq.value;
+  if (!pending_[s].emplace(seq, std::move(msg)).second) return false;
+  ++pending_count_;
+  auto drain = [&](std::uint32_t t) {
+    bool any = false;
+    auto& queue = pending_[t];
+    while (!queue.empty() && Deliverable(queue.begin()->second)) {
+      ready.push_back(std::move(queue.begin()->second));
+      queue.erase(queue.begin());
+      --pending_count_;
+      ++delivered_[t];
+      any = true;
+    }
+    return any;
+  };
+  if (mode_ == Mode::kFifo) {
+    drain(s);
+    return true;
+  }
+  // Causal: a delivery can unblock any sender's head, so rescan until a pass
+  // delivers nothing.
+  if (!drain(s)) return true;
+  bool progress = true;
+  while (progress) {
+    progress = false;
+    for (std::uint32_t t = 0; t < pending_.size(); ++t) progress |= drain(t);
+  }
+  return true;
+}
+
+}  // namespace gcast

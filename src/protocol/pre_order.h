@@ -1,0 +1,43 @@
+// PreOrder: the FIFO and causal delivery conditions over one member's stream
+// of arriving application messages (mode none passes everything through).
+//
+// FIFO: sender s's message k is ready once k-1 of s's were.
+// Causal (vector timestamps, CBCAST): message m from s with timestamp V is
+// ready once delivered[s] == V[s] - 1 and delivered[t] >= V[t] for t != s.
+// Only the lowest pending message of each sender can be ready, so a scan of
+// the senders' heads after each delivery finds everything that became ready.
+// Thread-safety: none.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "protocol/ordering_body.h"
+
+namespace gcast {
+
+class PreOrder {
+ public:
+  enum class Mode { kNone, kFifo, kCausal };
+  PreOrder(Mode mode, std::uint32_t members)
+      : mode_(mode), delivered_(members, 0), pending_(members) {}
+
+  // Adds an arrived message; appends to `ready` every message that became
+  // deliverable, in a valid delivery order. Messages of a sender at or below
+  // what was already delivered are dropped (returns false).
+  bool Add(AppMsg msg, std::vector<AppMsg>& ready);
+
+  Mode mode() const { return mode_; }
+  std::size_t pending() const { return pending_count_; }
+
+ private:
+  bool Deliverable(const AppMsg& m) const;
+
+  Mode mode_;
+  std::vector<std::uint64_t> delivered_;  // per sender: messages passed on
+  std::vector<std::map<std::uint64_t, AppMsg>> pending_;  // per sender, by seq
+  std::size_t pending_count_ = 0;
+};
+
+}  // namespace gcast

@@ -1,0 +1,64 @@
+// The reliability layer of an engine: moves opaque message bodies from one
+// member to the group with the guarantees of basic, reliable or ip, and hands
+// each arriving body up exactly once (R-deliver), in each origin's send order
+// for basic and ip (not for reliable, whose relays may overtake).
+//
+// A layer never decodes what it carries: the ordering layer above owns the
+// body's format. Effects go to the Outbox the engine owns. Thread-safety: none.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/rng.h"
+#include "gcast/engine.h"
+#include "gcast/options.h"
+#include "wire/packets.h"
+
+namespace gcast {
+
+// A message body shared by every copy the layer keeps (one per link, the
+// retained buffer, the hold-back queue): stored once, never copied.
+using Body = std::shared_ptr<const std::vector<std::byte>>;
+
+struct RDelivery {
+  MemberId origin;
+  std::uint64_t seq = 0;  // the origin's transport sequence number
+  Body body;
+};
+
+// Where layers put their effects; drained by the engine.
+struct Outbox {
+  std::deque<Transmit> transmits;
+  std::deque<RDelivery> deliveries;
+  EngineStats* stats = nullptr;
+
+  void Send(std::optional<MemberId> to, PacketKind kind, std::vector<std::byte> bytes) {
+    stats->packets_sent[static_cast<int>(kind)]++;
+    transmits.push_back(Transmit{to, kind, std::move(bytes)});
+  }
+};
+
+class ReliabilityLayer {
+ public:
+  virtual ~ReliabilityLayer() = default;
+  // Sends `body` to the group and R-delivers it to this member at once.
+  virtual void Send(Body body, TimePoint now) = 0;
+  // A decoded packet whose header sender is `from` (already checked).
+  virtual void OnPacket(const wire::Packet& packet, TimePoint now) = 0;
+  virtual void OnTimeout(TimePoint now) = 0;
+  virtual std::optional<TimePoint> NextDeadline() const = 0;
+};
+
+// basic / reliable over gcast's 1:1 channels (channel_multicast.cc).
+std::unique_ptr<ReliabilityLayer> MakeChannelMulticast(const EngineOptions& options, MemberId self,
+                                                       Outbox& outbox);
+// ip: one group datagram, NACKs, repairs, stability (nack_multicast.cc).
+std::unique_ptr<ReliabilityLayer> MakeNackMulticast(const EngineOptions& options, MemberId self,
+                                                    Rng& rng, Outbox& outbox);
+
+}  // namespace gcast

@@ -1,0 +1,102 @@
+// The gcast packet formats, version 1. Every packet starts with an 8-byte
+// header: magic "GC", version, type, sender member id (u32, big-endian).
+// Fields after the header are LEB128 varints unless stated.
+//
+//   kChanData  (basic, reliable)  link_seq, ack, origin, origin_seq, len, payload
+//   kChanAck   (basic, reliable)  ack (cumulative: every link_seq <= ack arrived)
+//   kIpData    (ip)               seq, acks, len, payload     (origin = header sender)
+//   kNack      (ip)               n, n x (origin, first, last)   inclusive ranges
+//   kRepair    (ip)               n, n x (origin, seq, len, payload)
+//   kStatus    (ip)               highest_sent, acks
+//   acks = n, n x (member, floor): `member`'s messages 1..floor have all arrived.
+//
+// Decode never reads out of bounds and never asserts: a truncated, oversized,
+// garbage or trailing-bytes packet yields a DecodeError. Decoded payloads are
+// views into the input buffer. Thread-safety: plain functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "gcast/types.h"
+
+namespace gcast::wire {
+
+inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::size_t kHeaderBytes = 8;
+// Bounds on counts in a packet, so a forged count cannot make a decoder
+// reserve or loop without limit.
+inline constexpr std::uint64_t kMaxEntries = 65536;
+inline constexpr std::uint64_t kMaxMemberId = 4095;
+
+enum class PacketType : std::uint8_t {
+  kChanData = 1,
+  kChanAck = 2,
+  kIpData = 3,
+  kNack = 4,
+  kRepair = 5,
+  kStatus = 6,
+};
+
+enum class DecodeError : std::uint8_t {
+  kOk = 0,
+  kTruncated,     // ended inside a field
+  kBadMagic,
+  kBadVersion,
+  kBadType,
+  kBadValue,      // a field out of its range (member id, empty range, count)
+  kTrailingBytes  // bytes left after the last field
+};
+std::string_view ToString(DecodeError e);
+
+struct AckEntry {
+  MemberId member;
+  std::uint64_t floor = 0;
+};
+struct NackRange {
+  MemberId origin;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;  // inclusive, >= first
+};
+struct MessageEntry {
+  MemberId origin;
+  std::uint64_t seq = 0;
+  std::span<const std::byte> payload;
+};
+
+// A decoded packet. The vectors are reused across decodes (no allocation once
+// warmed up); only the fields of `type` are meaningful.
+struct Packet {
+  PacketType type = PacketType::kChanData;
+  MemberId sender;
+  std::uint64_t link_seq = 0;  // kChanData
+  std::uint64_t ack = 0;       // kChanData, kChanAck
+  std::uint64_t seq = 0;       // kIpData: message seq; kStatus: highest sent
+  std::vector<AckEntry> acks;          // kIpData, kStatus
+  std::vector<NackRange> nacks;        // kNack
+  std::vector<MessageEntry> messages;  // kChanData (1), kIpData (1), kRepair (n)
+};
+
+DecodeError Decode(std::span<const std::byte> bytes, Packet& out);
+
+// Encoders append one whole packet to `out`.
+void EncodeChanData(std::vector<std::byte>& out, MemberId sender, std::uint64_t link_seq,
+                    std::uint64_t ack, MemberId origin, std::uint64_t origin_seq,
+                    std::span<const std::byte> payload);
+void EncodeChanAck(std::vector<std::byte>& out, MemberId sender, std::uint64_t ack);
+void EncodeIpData(std::vector<std::byte>& out, MemberId sender, std::uint64_t seq,
+                  std::span<const AckEntry> acks, std::span<const std::byte> payload);
+void EncodeNack(std::vector<std::byte>& out, MemberId sender, std::span<const NackRange> ranges);
+void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
+                  std::span<const MessageEntry> messages);
+void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
+                  std::span<const AckEntry> acks);
+
+// Sizes, for packing batches under a datagram limit.
+std::size_t NackRangeBytes(const NackRange& r);
+std::size_t RepairEntryBytes(const MessageEntry& m);
+
+}  // namespace gcast::wire
