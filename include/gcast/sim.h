@@ -59,7 +59,7 @@ struct SimOptions {
   // of the correct members is empty (at most `drain` after completion).
   Duration until = std::chrono::seconds(60);
   Duration idle = std::chrono::seconds(5);
-  Duration drain = std::chrono::seconds(2);
+  Duration drain = std::chrono::seconds(10);
   // If the run stalls (an ordering that needs every member waits for a
   // crashed one), check only safety: integrity and order, not validity and
   // agreement. Failure detection and view changes are what restore liveness.

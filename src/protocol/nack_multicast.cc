@@ -84,10 +84,15 @@ class NackMulticast final : public ReliabilityLayer {
         }
         break;
       case wire::PacketType::kNack:
-        OnNack(packet.nacks, now);
+        OnNack(packet.nacks, packet.attempt, now);
         break;
       case wire::PacketType::kStatus:
         OnAcks(from, packet.acks, now);
+        if (packet.holding > 0) {
+          // The sender still retains messages: it may be waiting for our acks.
+          owe_status_ = true;
+          ArmStatus(now);
+        }
         break;
       default:
         outbox_.stats->packets_invalid++;  // a 1:1 channel packet in an ip group
@@ -100,12 +105,14 @@ class NackMulticast final : public ReliabilityLayer {
     if (status_due_ && *status_due_ <= now) {
       status_due_.reset();
       UpdateStability();
-      if (ack_changed_ || outbox_.stats->retained > 0) {
+      if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) {
         std::vector<std::byte> bytes;
         BuildAckVector();
-        wire::EncodeStatus(bytes, self_, origins_[self_.value].received.floor(), ack_vector_);
+        wire::EncodeStatus(bytes, self_, origins_[self_.value].received.floor(),
+                           outbox_.stats->retained, ack_vector_);
         outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
         ack_changed_ = false;
+        owe_status_ = false;
       }
       ArmStatus(now);
     }
@@ -130,6 +137,7 @@ class NackMulticast final : public ReliabilityLayer {
     std::map<std::uint64_t, Body> retained;  // held: (stable, highest arrived]
     std::optional<TimePoint> nack_due;
     bool nacked = false;  // the armed timer follows our own NACK (a retry)
+    std::uint64_t nack_attempts = 0;  // NACKs sent for the current gap
   };
 
   Duration Backoff(Duration lo, Duration hi) {
@@ -190,6 +198,7 @@ class NackMulticast final : public ReliabilityLayer {
       nack_armed_.insert(oi);
     } else if (!gap && o.nack_due) {
       o.nack_due.reset();
+      o.nack_attempts = 0;
       nack_armed_.erase(oi);
     }
   }
@@ -211,7 +220,7 @@ class NackMulticast final : public ReliabilityLayer {
     }
   }
 
-  void OnNack(const std::vector<wire::NackRange>& ranges, TimePoint now) {
+  void OnNack(const std::vector<wire::NackRange>& ranges, std::uint64_t attempt, TimePoint now) {
     for (const auto& r : ranges) {
       if (r.origin.value >= options_.members) continue;
       Origin& o = origins_[r.origin.value];
@@ -223,7 +232,9 @@ class NackMulticast final : public ReliabilityLayer {
         o.nacked = true;
         outbox_.stats->nacks_suppressed++;
       }
-      // Repair what we hold of it.
+      // Repair what we hold of it: the origin at once; other holders only for
+      // a retried NACK (the origin may have crashed), after a back-off.
+      if (r.origin != self_ && attempt < 2) continue;
       const std::uint64_t last = std::min(r.last, r.first + options_.max_window_messages);
       for (auto it = o.retained.lower_bound(r.first); it != o.retained.end() && it->first <= last;
            ++it) {
@@ -239,7 +250,8 @@ class NackMulticast final : public ReliabilityLayer {
 
   void SendNacks(TimePoint now) {
     std::vector<wire::NackRange> batch;
-    std::size_t batch_bytes = wire::kHeaderBytes + 3;
+    std::size_t batch_bytes = wire::kHeaderBytes + 4;
+    std::uint64_t attempt = 0;
     std::vector<GapTracker::Range> missing;
     for (auto it = nack_armed_.begin(); it != nack_armed_.end();) {
       const std::uint32_t oi = *it;
@@ -259,24 +271,26 @@ class NackMulticast final : public ReliabilityLayer {
       for (const auto& m : missing) {
         wire::NackRange r{MemberId{oi}, m.first, m.last};
         const std::size_t bytes = wire::NackRangeBytes(r);
-        if (batch_bytes + bytes > options_.max_datagram_bytes) {
-          FlushNacks(batch);
-          batch_bytes = wire::kHeaderBytes + 3;
+        if (!batch.empty() && batch_bytes + bytes > options_.max_datagram_bytes) {
+          FlushNacks(batch, attempt);
+          batch_bytes = wire::kHeaderBytes + 4;
+          attempt = 0;
         }
         batch.push_back(r);
         batch_bytes += bytes;
       }
+      attempt = std::max(attempt, ++o.nack_attempts);
       o.nack_due = now + options_.nack_retry;
       o.nacked = true;
       ++it;
     }
-    FlushNacks(batch);
+    FlushNacks(batch, attempt);
   }
 
-  void FlushNacks(std::vector<wire::NackRange>& batch) {
+  void FlushNacks(std::vector<wire::NackRange>& batch, std::uint64_t attempt) {
     if (batch.empty()) return;
     std::vector<std::byte> bytes;
-    wire::EncodeNack(bytes, self_, batch);
+    wire::EncodeNack(bytes, self_, attempt, batch);
     outbox_.Send(std::nullopt, PacketKind::kNack, std::move(bytes));
     batch.clear();
   }
@@ -316,7 +330,7 @@ class NackMulticast final : public ReliabilityLayer {
 
   void ArmStatus(TimePoint now) {
     if (status_due_) return;
-    if (!ack_changed_ && outbox_.stats->retained == 0) return;
+    if (!ack_changed_ && !owe_status_ && outbox_.stats->retained == 0) return;
     const double jitter = 0.75 + 0.5 * rng_.Uniform();  // de-synchronise members
     status_due_ = now + Duration(static_cast<Duration::rep>(
                             static_cast<double>(status_interval_.count()) * jitter));
@@ -358,6 +372,7 @@ class NackMulticast final : public ReliabilityLayer {
   std::map<std::pair<std::uint32_t, std::uint64_t>, TimePoint> pending_repairs_;
   std::optional<TimePoint> status_due_;
   bool ack_changed_ = false;
+  bool owe_status_ = false;  // someone retaining messages asked for our acks
   std::vector<wire::AckEntry> ack_vector_;  // scratch, reused
   const double backoff_lambda_;
   const Duration status_interval_;

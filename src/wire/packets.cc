@@ -94,6 +94,7 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
       range_error = r.ok() && out.seq == 0;
       break;
     case PacketType::kNack: {
+      out.attempt = r.Varint();
       const std::uint64_t n = r.VarintAtMost(kMaxEntries);
       for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
         NackRange range;
@@ -115,6 +116,7 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
     }
     case PacketType::kStatus:
       out.seq = r.Varint();
+      out.holding = r.Varint();
       ReadAcks(r, out.acks);
       break;
     default:
@@ -154,9 +156,11 @@ void EncodeIpData(std::vector<std::byte>& out, MemberId sender, std::uint64_t se
   w.LengthPrefixed(payload);
 }
 
-void EncodeNack(std::vector<std::byte>& out, MemberId sender, std::span<const NackRange> ranges) {
+void EncodeNack(std::vector<std::byte>& out, MemberId sender, std::uint64_t attempt,
+                std::span<const NackRange> ranges) {
   Writer w(out);
   Header(w, PacketType::kNack, sender);
+  w.Varint(attempt);
   w.Varint(ranges.size());
   for (const auto& r : ranges) {
     w.Varint(r.origin.value);
@@ -178,10 +182,11 @@ void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
 }
 
 void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
-                  std::span<const AckEntry> acks) {
+                  std::uint64_t holding, std::span<const AckEntry> acks) {
   Writer w(out);
   Header(w, PacketType::kStatus, sender);
   w.Varint(highest_sent);
+  w.Varint(holding);
   Acks(w, acks);
 }
 

@@ -5,9 +5,9 @@
 //   kChanData  (basic, reliable)  link_seq, ack, origin, origin_seq, len, payload
 //   kChanAck   (basic, reliable)  ack (cumulative: every link_seq <= ack arrived)
 //   kIpData    (ip)               seq, acks, len, payload     (origin = header sender)
-//   kNack      (ip)               n, n x (origin, first, last)   inclusive ranges
+//   kNack      (ip)               attempt, n, n x (origin, first, last)   inclusive ranges
 //   kRepair    (ip)               n, n x (origin, seq, len, payload)
-//   kStatus    (ip)               highest_sent, acks
+//   kStatus    (ip)               highest_sent, holding, acks
 //   acks = n, n x (member, floor): `member`'s messages 1..floor have all arrived.
 //
 // Decode never reads out of bounds and never asserts: a truncated, oversized,
@@ -75,6 +75,8 @@ struct Packet {
   std::uint64_t link_seq = 0;  // kChanData
   std::uint64_t ack = 0;       // kChanData, kChanAck
   std::uint64_t seq = 0;       // kIpData: message seq; kStatus: highest sent
+  std::uint64_t attempt = 0;   // kNack: 1 for a first request, more for retries
+  std::uint64_t holding = 0;   // kStatus: unstable messages the sender retains
   std::vector<AckEntry> acks;          // kIpData, kStatus
   std::vector<NackRange> nacks;        // kNack
   std::vector<MessageEntry> messages;  // kChanData (1), kIpData (1), kRepair (n)
@@ -89,11 +91,12 @@ void EncodeChanData(std::vector<std::byte>& out, MemberId sender, std::uint64_t 
 void EncodeChanAck(std::vector<std::byte>& out, MemberId sender, std::uint64_t ack);
 void EncodeIpData(std::vector<std::byte>& out, MemberId sender, std::uint64_t seq,
                   std::span<const AckEntry> acks, std::span<const std::byte> payload);
-void EncodeNack(std::vector<std::byte>& out, MemberId sender, std::span<const NackRange> ranges);
+void EncodeNack(std::vector<std::byte>& out, MemberId sender, std::uint64_t attempt,
+                std::span<const NackRange> ranges);
 void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
                   std::span<const MessageEntry> messages);
 void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
-                  std::span<const AckEntry> acks);
+                  std::uint64_t holding, std::span<const AckEntry> acks);
 
 // Sizes, for packing batches under a datagram limit.
 std::size_t NackRangeBytes(const NackRange& r);
