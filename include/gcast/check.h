@@ -1,9 +1,12 @@
 // The property checker: verifies a trace against the guarantees a group's
 // reliability and ordering promise.
 //
-// Correct members are those with no "crash" event in the trace. Checked:
-//  - integrity: no member delivers a message twice, and every delivered
-//    message was sent (when the sender's events are in the trace);
+// The members are the node ids that have at least one line in the trace (of
+// any kind, packet-level events included); correct members are those with no
+// "crash" event. A crashed member is checked over the prefix it logged. Checked:
+//  - integrity: no member delivers a message twice, every delivered message
+//    was sent (when the sender's events are in the trace), and each member
+//    numbers its sends 1, 2, 3, ...;
 //  - validity: every correct member delivers every message it sent;
 //  - agreement: a message delivered by any correct member is delivered by
 //    every correct member;
@@ -13,11 +16,17 @@
 //    trace), a member that delivers m2 delivered m1 before it;
 //  - total: any two correct members deliver the messages they both deliver in
 //    the same order.
+// Happened-before is computed from the trace: a send happens after the sender's
+// earlier sends and deliveries. Sequence numbers of a sender are 1, 2, 3, ...
+// Every check is linear or close to it in the trace size; see
+// docs/design/checker.md. CheckTrace never asserts on the content of a trace.
 // Thread-safety: plain functions.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gcast/options.h"
@@ -26,6 +35,7 @@
 namespace gcast {
 
 enum class Property { kIntegrity, kValidity, kAgreement, kFifo, kCausal, kTotal };
+inline constexpr std::size_t kPropertyCount = 6;
 std::string_view ToString(Property p);
 
 struct CheckOptions {
@@ -35,25 +45,46 @@ struct CheckOptions {
   bool fifo = false;
   bool causal = false;
   bool total = false;
-  // Sets fifo/causal/total from what `ordering` promises.
+  // At most this many violations of each property are kept in the report's
+  // `violations` (all are counted in `violation_counts`). Default 20.
+  std::size_t max_violations_per_property = 20;
+  // Sets fifo/causal/total from what `ordering` promises (causal implies fifo;
+  // the others default as above).
   static CheckOptions ForOrdering(Ordering ordering);
 };
 
 struct Violation {
   Property property;
-  std::string detail;  // names the members and messages involved
+  // Names the members and messages involved, without the property, e.g.
+  // "member 3 delivered 2:8 before 2:7"; ToString(v) prefixes the property.
+  std::string detail;
   std::vector<MessageId> messages;  // the messages involved
 };
+
+// "fifo: member 3 delivered 2:8 before 2:7"
+std::string ToString(const Violation& v);
 
 struct CheckReport {
   std::size_t members = 0;
   std::size_t correct_members = 0;
   std::size_t sends = 0;
   std::size_t deliveries = 0;
-  std::vector<Violation> violations;  // at most a bounded number per property
-  bool ok() const { return violations.empty(); }
+  std::vector<Violation> violations;  // at most a bounded number per property, by property
+  // Every violation found, indexed by Property, including those not kept.
+  std::array<std::size_t, kPropertyCount> violation_counts{};
+
+  std::size_t violation_count(Property p) const {
+    return violation_counts[static_cast<std::size_t>(p)];
+  }
+  std::size_t total_violations() const;
+  bool ok() const { return violations.empty() && total_violations() == 0; }
 };
 
+// Checks `events` (the concatenation of one or more trace files).
 CheckReport CheckTrace(const std::vector<TraceEvent>& events, const CheckOptions& options);
+
+// "checked 5 members (4 correct), 100 sends, 480 deliveries: ok", or with
+// ": 3 violations (agreement 2, fifo 1)" instead of ": ok".
+std::string FormatCheckSummary(const CheckReport& report);
 
 }  // namespace gcast

@@ -28,16 +28,33 @@ enum class TraceEventType { kSend, kDeliver, kCrash, kOther };
 struct TraceEvent {
   MemberId node;
   TraceEventType type = TraceEventType::kOther;
-  MessageId id;                // kSend, kDeliver
+  MessageId id;  // kSend, kDeliver
   std::optional<std::int64_t> t_ns;
-  std::string other_ev;        // the "ev" name of a kOther line
+  std::string other_ev;  // the "ev" name of a kOther line
 };
 
-// Formats one event as a JSON line (no trailing newline).
+// Formats one event as a JSON line (no trailing newline), fields in the order
+// node, ev, sender, seq, t; sender and seq only for kSend and kDeliver, t only
+// when set. Written by hand (no JSON library): the simulator writes millions.
 std::string FormatTraceEvent(const TraceEvent& e);
+// Same, appended to `out` so that a writer can reuse one buffer.
+void AppendTraceEvent(const TraceEvent& e, std::string& out);
+
+// Parses one line (without its newline). InvalidArgument with the reason (no
+// location) if it is not a JSON object with an integer "node" and a string
+// "ev", if a send or deliver lacks an integer "sender" or a positive "seq", if
+// a send's sender is not its node, if a number is negative or out of range, or
+// if "t" is present and not an integer.
+Result<TraceEvent> ParseTraceEvent(std::string_view line);
 
 // Parses a whole trace. `name` is used in error messages ("run.jsonl:12: ...").
-// InvalidArgument on the first malformed line, with its line number.
+// Lines that are empty or only whitespace are skipped; line numbers count them.
+// InvalidArgument on the first malformed line, with its line number, or if the
+// stream fails while reading.
 Result<std::vector<TraceEvent>> ReadTrace(std::istream& in, std::string_view name);
+
+// Opens and parses the file at `path` (error messages name it as given).
+// InvalidArgument if it cannot be opened, or as ReadTrace.
+Result<std::vector<TraceEvent>> ReadTraceFile(const std::string& path);
 
 }  // namespace gcast
