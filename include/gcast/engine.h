@@ -65,6 +65,7 @@ struct EngineStats {
   std::uint64_t retained_peak = 0;  // largest value of `retained`
   std::uint64_t held_back = 0;      // messages received but not yet deliverable
   std::uint64_t delivered = 0;
+  std::uint64_t bodies_received = 0;  // R-deliveries: messages and control the layer passed up
 };
 
 class Engine {

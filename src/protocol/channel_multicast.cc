@@ -1,9 +1,11 @@
 // basic and reliable multicast over gcast's own reliable 1:1 channels.
 //
 // Channel: per peer, link sequence numbers, cumulative acks (delayed by
-// ack_delay, piggybacked on data going the other way), one retransmission
-// timer per link that resends the oldest unacked packets and doubles up to
-// rto_max (TCP-like), and in-order delivery per link from a reorder buffer.
+// ack_delay, piggybacked on data going the other way) with selective acks of
+// what arrived out of order (sent at once when a gap appears, so the sender
+// resends only the holes: fast retransmit), one retransmission timer per link
+// that resends the oldest unacked packets and doubles up to rto_max
+// (TCP-like), and in-order delivery per link from a reorder buffer.
 //
 // basic (B-multicast): Send() puts the body on every link; a receiver
 // R-delivers what arrives. A sender that crashes part-way leaves some members
@@ -25,6 +27,8 @@ namespace {
 
 // Oldest unacked packets resent per link when its timer fires.
 constexpr std::size_t kRetransmitBurst = 16;
+// Selective-ack ranges per ack packet.
+constexpr std::size_t kMaxSackRanges = 16;
 
 class ChannelMulticast final : public ReliabilityLayer {
  public:
@@ -53,7 +57,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     }
     Link& link = links_[from.value];
     if (packet.type == wire::PacketType::kChanAck) {
-      OnAck(link, packet.ack, now);
+      OnAck(MemberId{from}, link, packet.ack, packet.sacks, now);
       return;
     }
     if (packet.type != wire::PacketType::kChanData) {
@@ -65,7 +69,7 @@ class ChannelMulticast final : public ReliabilityLayer {
       outbox_.stats->packets_invalid++;
       return;
     }
-    OnAck(link, packet.ack, now);
+    OnAck(from, link, packet.ack, {}, now);
     if (packet.link_seq <= link.recv_floor || link.reorder.count(packet.link_seq) > 0) {
       outbox_.stats->duplicates++;
       link.ack_due = now;  // our ack was probably lost: ack at once
@@ -85,7 +89,11 @@ class ChannelMulticast final : public ReliabilityLayer {
       ++link.recv_floor;
       OnArrival(a, from, now);
     }
-    if (!link.ack_due) link.ack_due = now + options_.ack_delay;
+    if (!link.reorder.empty()) {
+      link.ack_due = now;  // a gap: tell the sender at once which packets arrived
+    } else if (!link.ack_due) {
+      link.ack_due = now + options_.ack_delay;
+    }
   }
 
   void OnTimeout(TimePoint now) override {
@@ -93,7 +101,8 @@ class ChannelMulticast final : public ReliabilityLayer {
       Link& link = links_[m];
       if (link.ack_due && *link.ack_due <= now) {
         std::vector<std::byte> bytes;
-        wire::EncodeChanAck(bytes, self_, link.recv_floor);
+        BuildSacks(link);
+        wire::EncodeChanAck(bytes, self_, link.recv_floor, sacks_);
         outbox_.Send(MemberId{m}, PacketKind::kAck, std::move(bytes));
         link.ack_due.reset();
       }
@@ -101,6 +110,7 @@ class ChannelMulticast final : public ReliabilityLayer {
         std::size_t n = 0;
         for (auto& [link_seq, p] : link.unacked) {
           if (n++ == kRetransmitBurst) break;
+          p.last_sent = now;
           Transmit(MemberId{m}, link, link_seq, p, PacketKind::kRetransmit);
         }
         link.rto = std::min(link.rto * 2, options_.rto_max);
@@ -128,6 +138,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     MemberId origin;
     std::uint64_t origin_seq;
     Body body;
+    TimePoint last_sent;
   };
   struct Arrival {
     MemberId origin;
@@ -148,7 +159,7 @@ class ChannelMulticast final : public ReliabilityLayer {
                TimePoint now) {
     Link& link = links_[to.value];
     const std::uint64_t link_seq = link.next_send++;
-    auto [it, inserted] = link.unacked.emplace(link_seq, Pending{origin, origin_seq, body});
+    auto [it, inserted] = link.unacked.emplace(link_seq, Pending{origin, origin_seq, body, now});
     GCAST_ASSERT(inserted);
     AddRetained(1);
     if (!link.rtx_due) {
@@ -167,17 +178,51 @@ class ChannelMulticast final : public ReliabilityLayer {
     outbox_.Send(to, kind, std::move(bytes));
   }
 
-  void OnAck(Link& link, std::uint64_t ack, TimePoint now) {
-    if (link.unacked.empty() || ack < link.unacked.begin()->first) return;
+  void OnAck(MemberId peer, Link& link, std::uint64_t ack,
+             std::span<const wire::SeqRange> sacks, TimePoint now) {
+    if (link.unacked.empty()) return;
+    std::uint64_t freed = 0;
     auto end = link.unacked.upper_bound(ack);
-    const auto freed = static_cast<std::uint64_t>(std::distance(link.unacked.begin(), end));
+    freed += static_cast<std::uint64_t>(std::distance(link.unacked.begin(), end));
     link.unacked.erase(link.unacked.begin(), end);
+    std::uint64_t highest_sacked = 0;
+    for (const auto& r : sacks) {
+      auto first = link.unacked.lower_bound(r.first);
+      auto last = link.unacked.upper_bound(r.last);
+      freed += static_cast<std::uint64_t>(std::distance(first, last));
+      link.unacked.erase(first, last);
+      highest_sacked = std::max(highest_sacked, r.last);
+    }
+    if (freed == 0) return;
     outbox_.stats->retained -= freed;
     link.rto = options_.rto;
     if (link.unacked.empty()) {
       link.rtx_due.reset();
-    } else {
-      link.rtx_due = now + link.rto;
+      return;
+    }
+    link.rtx_due = now + link.rto;
+    // Fast retransmit: holes below a selectively acked packet were lost
+    // (or are late); resend each at most once per rto.
+    std::size_t n = 0;
+    for (auto& [link_seq, p] : link.unacked) {
+      if (link_seq > highest_sacked || n == kRetransmitBurst) break;
+      if (now - p.last_sent < options_.rto) continue;
+      p.last_sent = now;
+      ++n;
+      Transmit(peer, link, link_seq, p, PacketKind::kRetransmit);
+    }
+  }
+
+  void BuildSacks(const Link& link) {
+    sacks_.clear();
+    for (const auto& [link_seq, arrival] : link.reorder) {
+      if (!sacks_.empty() && sacks_.back().last + 1 == link_seq) {
+        sacks_.back().last = link_seq;
+      } else if (sacks_.size() < kMaxSackRanges) {
+        sacks_.push_back({link_seq, link_seq});
+      } else {
+        break;
+      }
     }
   }
 
@@ -210,6 +255,7 @@ class ChannelMulticast final : public ReliabilityLayer {
   std::uint64_t next_seq_ = 1;
   std::vector<Link> links_;
   std::vector<GapTracker> seen_;  // per origin: which messages arrived (integrity)
+  std::vector<wire::SeqRange> sacks_;  // scratch, reused
 };
 
 }  // namespace

@@ -90,6 +90,7 @@ class EngineImpl final : public Engine {
       while (!outbox_.deliveries.empty()) {
         RDelivery d = std::move(outbox_.deliveries.front());
         outbox_.deliveries.pop_front();
+        stats_.bodies_received++;
         ordering_->OnRDeliver(d);
       }
       ordering_->Flush();

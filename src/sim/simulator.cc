@@ -12,6 +12,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "common/rng.h"
@@ -42,6 +43,7 @@ struct Node {
   bool crash_mid_multicast = false;
   std::optional<TimePoint> timer;  // the earliest timer event queued for it
   std::uint64_t delivered = 0;
+  std::vector<MessageId> delivered_ids;  // for the completion check
 };
 
 Status ValidateSim(const SimOptions& o) {
@@ -188,10 +190,16 @@ class Simulator {
     }
     n.crashed = true;
     Trace(TraceEvent{MemberId{m}, TraceEventType::kCrash, {}, ToNanos(now_), {}});
-    // Its own messages no longer have to reach everyone unless someone delivered them.
+    // Its own messages no longer have to reach everyone unless a correct
+    // member delivered them, and its deliveries no longer oblige anyone.
     for (auto it = sent_by_correct_.begin(); it != sent_by_correct_.end();) {
       it = it->sender.value == m ? sent_by_correct_.erase(it) : std::next(it);
     }
+    for (const MessageId& id : n.delivered_ids) {
+      auto it = delivered_by_correct_.find(id);
+      if (it != delivered_by_correct_.end() && --it->second == 0) delivered_by_correct_.erase(it);
+    }
+    n.delivered_ids.clear();
   }
 
   // Delivers the engine's effects: deliveries to the trace, transmits to the network.
@@ -228,7 +236,10 @@ class Simulator {
     nodes_[m].delivered++;
     result_.deliveries++;
     last_delivery_at_ = now_;
-    if (!nodes_[m].crashed) delivered_by_correct_.insert(id);
+    if (!nodes_[m].crashed) {
+      delivered_by_correct_[id]++;
+      nodes_[m].delivered_ids.push_back(id);
+    }
     Trace(TraceEvent{MemberId{m}, TraceEventType::kDeliver, id, ToNanos(now_), {}});
   }
 
@@ -288,8 +299,8 @@ class Simulator {
   // correct member or delivered by any correct member.
   bool Complete() const {
     if (!all_issued_at_) return false;
-    std::unordered_set<MessageId> expected = delivered_by_correct_;
-    expected.insert(sent_by_correct_.begin(), sent_by_correct_.end());
+    std::unordered_set<MessageId> expected = sent_by_correct_;
+    for (const auto& [id, count] : delivered_by_correct_) expected.insert(id);
     for (const Node& n : nodes_) {
       if (!n.crashed && n.delivered != expected.size()) return false;
     }
@@ -304,7 +315,21 @@ class Simulator {
     return r;
   }
 
+  // Progress: an application delivery or a body passed up by a reliability
+  // layer anywhere (ISIS and the sequencer progress through control bodies).
+  std::uint64_t Progress() const {
+    std::uint64_t p = 0;
+    for (const Node& n : nodes_) {
+      if (!n.crashed) p += n.engine->stats().bodies_received;
+    }
+    return p;
+  }
+
   void DoCheck() {
+    if (const std::uint64_t p = Progress(); p != last_progress_) {
+      last_progress_ = p;
+      last_delivery_at_ = now_;
+    }
     if (!result_.complete && Complete()) {
       result_.complete = true;
       completed_at_ = now_;
@@ -357,9 +382,10 @@ class Simulator {
   bool done_ = false;
   std::optional<TimePoint> all_issued_at_;
   std::optional<TimePoint> completed_at_;
-  TimePoint last_delivery_at_{};
+  TimePoint last_delivery_at_{};  // last delivery or other progress
+  std::uint64_t last_progress_ = 0;
   std::unordered_set<MessageId> sent_by_correct_;
-  std::unordered_set<MessageId> delivered_by_correct_;
+  std::unordered_map<MessageId, std::uint32_t> delivered_by_correct_;  // -> correct deliverers
   std::vector<TraceEvent> events_;
   SimResult result_;
 

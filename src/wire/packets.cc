@@ -66,6 +66,7 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
   out.acks.clear();
   out.nacks.clear();
   out.messages.clear();
+  out.sacks.clear();
   if (bytes.size() < kHeaderBytes) return DecodeError::kTruncated;
   Reader r(bytes);
   if (r.U8() != kMagic0 || r.U8() != kMagic1) return DecodeError::kBadMagic;
@@ -84,9 +85,18 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
       range_error = r.ok() && out.link_seq == 0;
       break;
     }
-    case PacketType::kChanAck:
+    case PacketType::kChanAck: {
       out.ack = r.Varint();
+      const std::uint64_t n = r.VarintAtMost(kMaxEntries);
+      for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+        SeqRange range;
+        range.first = r.Varint();
+        range.last = r.Varint();
+        if (range.first <= out.ack || range.last < range.first) range_error = true;
+        out.sacks.push_back(range);
+      }
       break;
+    }
     case PacketType::kIpData:
       out.seq = r.Varint();
       ReadAcks(r, out.acks);
@@ -141,10 +151,16 @@ void EncodeChanData(std::vector<std::byte>& out, MemberId sender, std::uint64_t 
   w.LengthPrefixed(payload);
 }
 
-void EncodeChanAck(std::vector<std::byte>& out, MemberId sender, std::uint64_t ack) {
+void EncodeChanAck(std::vector<std::byte>& out, MemberId sender, std::uint64_t ack,
+                   std::span<const SeqRange> sacks) {
   Writer w(out);
   Header(w, PacketType::kChanAck, sender);
   w.Varint(ack);
+  w.Varint(sacks.size());
+  for (const auto& r : sacks) {
+    w.Varint(r.first);
+    w.Varint(r.last);
+  }
 }
 
 void EncodeIpData(std::vector<std::byte>& out, MemberId sender, std::uint64_t seq,

@@ -3,7 +3,9 @@
 // Fields after the header are LEB128 varints unless stated.
 //
 //   kChanData  (basic, reliable)  link_seq, ack, origin, origin_seq, len, payload
-//   kChanAck   (basic, reliable)  ack (cumulative: every link_seq <= ack arrived)
+//   kChanAck   (basic, reliable)  ack, n, n x (first, last)
+//              ack is cumulative (every link_seq <= ack arrived); the ranges are
+//              link_seqs that arrived above it (selective acks)
 //   kIpData    (ip)               seq, acks, len, payload     (origin = header sender)
 //   kNack      (ip)               attempt, n, n x (origin, first, last)   inclusive ranges
 //   kRepair    (ip)               n, n x (origin, seq, len, payload)
@@ -61,6 +63,10 @@ struct NackRange {
   std::uint64_t first = 0;
   std::uint64_t last = 0;  // inclusive, >= first
 };
+struct SeqRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;  // inclusive, >= first
+};
 struct MessageEntry {
   MemberId origin;
   std::uint64_t seq = 0;
@@ -79,6 +85,7 @@ struct Packet {
   std::uint64_t holding = 0;   // kStatus: unstable messages the sender retains
   std::vector<AckEntry> acks;          // kIpData, kStatus
   std::vector<NackRange> nacks;        // kNack
+  std::vector<SeqRange> sacks;         // kChanAck
   std::vector<MessageEntry> messages;  // kChanData (1), kIpData (1), kRepair (n)
 };
 
@@ -88,7 +95,8 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out);
 void EncodeChanData(std::vector<std::byte>& out, MemberId sender, std::uint64_t link_seq,
                     std::uint64_t ack, MemberId origin, std::uint64_t origin_seq,
                     std::span<const std::byte> payload);
-void EncodeChanAck(std::vector<std::byte>& out, MemberId sender, std::uint64_t ack);
+void EncodeChanAck(std::vector<std::byte>& out, MemberId sender, std::uint64_t ack,
+                   std::span<const SeqRange> sacks = {});
 void EncodeIpData(std::vector<std::byte>& out, MemberId sender, std::uint64_t seq,
                   std::span<const AckEntry> acks, std::span<const std::byte> payload);
 void EncodeNack(std::vector<std::byte>& out, MemberId sender, std::uint64_t attempt,

@@ -1,0 +1,115 @@
+// Shared scenario builders for simulator tests: the fault profiles every
+// protocol combination is swept over, and the combinations themselves.
+#pragma once
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gcast/sim.h"
+
+namespace gcast::testing {
+
+enum class Profile { kNone, kLoss10, kHarsh, kCorrelated, kCrashes };
+
+inline std::string ProfileName(Profile p) {
+  switch (p) {
+    case Profile::kNone: return "NoFaults";
+    case Profile::kLoss10: return "Loss10";
+    case Profile::kHarsh: return "Loss30DupReorderDelay";
+    case Profile::kCorrelated: return "CorrelatedLoss";
+    case Profile::kCrashes: return "CrashesIncludingMidMulticast";
+  }
+  return "?";
+}
+
+struct Combo {
+  Reliability reliability;
+  Ordering ordering;
+  TotalAlgorithm total;
+};
+
+inline std::string ComboName(const Combo& c) {
+  std::string s = std::string(ToString(c.reliability)) + "_" + std::string(ToString(c.ordering));
+  if (PromisesTotal(c.ordering)) s += "_" + std::string(ToString(c.total));
+  for (auto& ch : s) {
+    if (ch == '-') ch = '_';
+  }
+  return s;
+}
+
+// Every reliability x ordering, total orders with both algorithms.
+inline std::vector<Combo> AllCombos() {
+  std::vector<Combo> out;
+  for (auto r : {Reliability::kBasic, Reliability::kReliable, Reliability::kIp}) {
+    for (auto o : {Ordering::kNone, Ordering::kFifo, Ordering::kCausal, Ordering::kTotal,
+                   Ordering::kFifoTotal, Ordering::kCausalTotal}) {
+      if (PromisesTotal(o)) {
+        out.push_back({r, o, TotalAlgorithm::kSequencer});
+        out.push_back({r, o, TotalAlgorithm::kIsis});
+      } else {
+        out.push_back({r, o, TotalAlgorithm::kSequencer});
+      }
+    }
+  }
+  return out;
+}
+
+// A small group under `profile`; the seed also varies the group size and
+// the crash times, so the sweep covers more than one shape.
+inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) {
+  SimOptions o;
+  o.engine.reliability = c.reliability;
+  o.engine.ordering = c.ordering;
+  o.engine.total = c.total;
+  o.engine.members = 3 + static_cast<std::uint32_t>(seed % 4);  // 3..6
+  o.seed = seed;
+  o.messages = 30;
+  o.interval = std::chrono::milliseconds(4);
+  o.idle = std::chrono::seconds(3);
+  switch (profile) {
+    case Profile::kNone:
+      break;
+    case Profile::kLoss10:
+      o.loss = 0.10;
+      break;
+    case Profile::kHarsh:
+      o.loss = 0.30;
+      o.dup = 0.10;
+      o.reorder = 0.20;
+      o.jitter = std::chrono::milliseconds(2);
+      break;
+    case Profile::kCorrelated:
+      o.correlated_loss = 0.20;
+      o.loss = 0.02;
+      break;
+    case Profile::kCrashes: {
+      o.loss = 0.05;
+      const auto n = o.engine.members;
+      // One sender crashes part-way through a multicast, another member stops later.
+      o.crashes.push_back(SimCrash{MemberId{static_cast<std::uint32_t>(seed % n)},
+                                   std::chrono::milliseconds(10 + seed % 60), true});
+      o.crashes.push_back(SimCrash{MemberId{static_cast<std::uint32_t>((seed + 1) % n)},
+                                   std::chrono::milliseconds(40 + seed % 50), false});
+      break;
+    }
+  }
+  // Orderings that need every member wait for a crashed one: safety only then.
+  o.safety_only_on_stall = !o.crashes.empty() && PromisesTotal(c.ordering);
+  return o;
+}
+
+// What the combination promises under the scenario.
+inline CheckOptions Promised(const Combo& c, const SimOptions& o) {
+  CheckOptions check = CheckOptions::ForOrdering(c.ordering);
+  check.agreement = PromisesAgreement(c.reliability) || o.crashes.empty();
+  return check;
+}
+
+// Seeds per sweep cell: GCAST_SWEEP_SEEDS overrides (the sanitizer build runs fewer).
+inline std::uint64_t SweepSeeds() {
+  if (const char* s = std::getenv("GCAST_SWEEP_SEEDS")) return std::strtoull(s, nullptr, 10);
+  return 200;
+}
+
+}  // namespace gcast::testing
