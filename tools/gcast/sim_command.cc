@@ -4,6 +4,8 @@
 #include <iostream>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
 #include "gcast/sim.h"
 #include "parse.h"
@@ -30,6 +32,7 @@ struct SimArgs {
   std::string trace;
   bool trace_packets = false;
   bool quiet = false;
+  bool json = false;
 };
 
 double PerMulticast(std::uint64_t n, std::uint32_t multicasts) {
@@ -81,6 +84,48 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
   for (const auto& v : r.check.violations) {
     std::printf("  %s: %s\n", std::string(ToString(v.property)).c_str(), v.detail.c_str());
   }
+}
+
+void PrintJson(const SimOptions& o, const SimResult& r) {
+  nlohmann::json j;
+  j["members"] = o.engine.members;
+  j["reliability"] = ToString(o.engine.reliability);
+  j["ordering"] = ToString(o.engine.ordering);
+  j["total"] = ToString(o.engine.total);
+  j["seed"] = o.seed;
+  j["multicasts"] = r.multicasts;
+  j["deliveries"] = r.deliveries;
+  j["virtual_time_ns"] = r.end_time.count();
+  nlohmann::json per;
+  std::uint64_t all = 0;
+  for (auto k : {PacketKind::kData, PacketKind::kAck, PacketKind::kNack, PacketKind::kRetransmit,
+                 PacketKind::kStatus}) {
+    const auto n = r.packets[static_cast<int>(k)];
+    all += n;
+    j["packets"][std::string(ToString(k))] = n;
+    per[std::string(ToString(k))] = PerMulticast(n, r.multicasts);
+  }
+  per["all"] = PerMulticast(all, r.multicasts);
+  j["packets_per_multicast"] = per;
+  j["data_packets_lost"] = r.data_packets_lost;
+  const auto nacks = r.packets[static_cast<int>(PacketKind::kNack)];
+  j["nacks_per_lost_packet"] =
+      r.data_packets_lost ? static_cast<double>(nacks) / static_cast<double>(r.data_packets_lost)
+                          : 0.0;
+  j["nacks_suppressed"] = r.nacks_suppressed;
+  j["repairs_suppressed"] = r.repairs_suppressed;
+  j["retained_peak"] = r.retained_peak;
+  j["retained_end"] = r.retained_end;
+  j["invalid_packets"] = r.invalid_packets;
+  j["complete"] = r.complete;
+  j["liveness_checked"] = r.liveness_checked;
+  j["check_ok"] = r.check.ok();
+  nlohmann::json violations = nlohmann::json::array();
+  for (const auto& v : r.check.violations) {
+    violations.push_back({{"property", ToString(v.property)}, {"detail", v.detail}});
+  }
+  j["violations"] = violations;
+  std::printf("%s\n", j.dump().c_str());
 }
 
 int RunSim(const SimArgs& a) {
@@ -139,16 +184,21 @@ int RunSim(const SimArgs& a) {
   CheckOptions check = CheckOptions::ForOrdering(o.engine.ordering);
   // basic does not promise agreement when a sender crashes.
   check.agreement = PromisesAgreement(o.engine.reliability) || !crashes;
-  if (!a.quiet && o.messages >= 1000) {
+  const bool show_progress = !a.quiet && !a.json && o.messages >= 1000;
+  if (show_progress) {
     o.progress = [](std::uint32_t issued, std::uint32_t total) {
       std::fprintf(stderr, "\rgcast sim: %u/%u multicasts issued", issued, total);
-      if (issued * 10 / total >= 9) std::fprintf(stderr, "\n");
     };
   }
   auto result = RunSimulation(o, check);
   if (!result.ok()) return fail(result.status());
+  if (show_progress) std::fprintf(stderr, "\rgcast sim: all %u multicasts issued\n", o.messages);
   if (trace) trace->flush();
-  if (!a.quiet || !result->check.ok()) PrintSummary(o, *result);
+  if (a.json) {
+    PrintJson(o, *result);
+  } else if (!a.quiet || !result->check.ok()) {
+    PrintSummary(o, *result);
+  }
   return result->check.ok() ? 0 : 1;
 }
 
@@ -207,6 +257,7 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
   sim->add_flag("--trace-packets", args->trace_packets,
                 "Also trace packet events (pkt_send, pkt_recv, pkt_drop)");
   sim->add_flag("--quiet,-q", args->quiet, "Print the summary only on violations");
+  sim->add_flag("--json", args->json, "Print the summary as one JSON object");
   sim->callback([&run, args] { run = [args] { return RunSim(*args); }; });
 }
 
