@@ -57,7 +57,7 @@ struct EngineOptions {
 
   // 1:1 channels (basic, reliable): retransmission timeout and its cap
   // (doubles after every retransmission of the same packet).
-  Duration rto = std::chrono::milliseconds(40);      // default 40ms
+  Duration rto = std::chrono::milliseconds(40);       // default 40ms
   Duration rto_max = std::chrono::milliseconds(640);  // default 640ms
   // Delayed ack on 1:1 channels: acks wait this long to be piggybacked or batched.
   Duration ack_delay = std::chrono::milliseconds(2);  // default 2ms

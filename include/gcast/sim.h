@@ -39,9 +39,9 @@ struct SimPartition {
 struct SimOptions {
   EngineOptions engine;
   std::uint64_t seed = 1;
-  std::uint32_t messages = 100;                          // multicasts in total
-  Duration interval = std::chrono::milliseconds(10);     // between multicasts
-  std::vector<MemberId> senders;                         // empty: every member
+  std::uint32_t messages = 100;                       // multicasts in total
+  Duration interval = std::chrono::milliseconds(10);  // between multicasts
+  std::vector<MemberId> senders;                      // empty: every member
   std::uint32_t payload_bytes = 32;
   // Network. Each link delays a packet by latency + exponential(jitter mean).
   Duration latency = std::chrono::microseconds(500);
@@ -73,15 +73,15 @@ struct SimOptions {
 struct SimResult {
   std::uint32_t multicasts = 0;  // issued (a crashed sender issues no more)
   std::uint64_t deliveries = 0;
-  std::uint64_t packets[6] = {};  // sent, by PacketKind (a group datagram counts once)
+  std::uint64_t packets[6] = {};        // sent, by PacketKind (a group datagram counts once)
   std::uint64_t data_packets_lost = 0;  // data packets dropped for at least one receiver
   std::uint64_t nacks_suppressed = 0;
   std::uint64_t repairs_suppressed = 0;
   std::uint64_t invalid_packets = 0;
   std::uint64_t retained_peak = 0;  // largest retained buffer of any member
   std::uint64_t retained_end = 0;   // retained messages at the end, all correct members
-  bool complete = false;  // every correct member delivered every message it could
-  bool stalled = false;   // ended by `until` or `idle` before completion
+  bool complete = false;            // every correct member delivered every message it could
+  bool stalled = false;             // ended by `until` or `idle` before completion
   Duration end_time{};
   CheckReport check;
   bool liveness_checked = true;  // false if safety_only_on_stall applied

@@ -79,10 +79,9 @@ class ChannelMulticast final : public ReliabilityLayer {
       outbox_.stats->packets_invalid++;  // beyond any window we would have been sent
       return;
     }
-    link.reorder.emplace(packet.link_seq,
-                         Arrival{m.origin, m.seq,
-                                 std::make_shared<const std::vector<std::byte>>(
-                                     m.payload.begin(), m.payload.end())});
+    link.reorder.emplace(packet.link_seq, Arrival{m.origin, m.seq,
+                                                  std::make_shared<const std::vector<std::byte>>(
+                                                      m.payload.begin(), m.payload.end())});
     while (!link.reorder.empty() && link.reorder.begin()->first == link.recv_floor + 1) {
       Arrival a = std::move(link.reorder.begin()->second);
       link.reorder.erase(link.reorder.begin());
@@ -172,14 +171,13 @@ class ChannelMulticast final : public ReliabilityLayer {
   void Transmit(MemberId to, Link& link, std::uint64_t link_seq, const Pending& p,
                 PacketKind kind) {
     std::vector<std::byte> bytes;
-    wire::EncodeChanData(bytes, self_, link_seq, link.recv_floor, p.origin, p.origin_seq,
-                         *p.body);
+    wire::EncodeChanData(bytes, self_, link_seq, link.recv_floor, p.origin, p.origin_seq, *p.body);
     link.ack_due.reset();  // the ack rides on this packet
     outbox_.Send(to, kind, std::move(bytes));
   }
 
-  void OnAck(MemberId peer, Link& link, std::uint64_t ack,
-             std::span<const wire::SeqRange> sacks, TimePoint now) {
+  void OnAck(MemberId peer, Link& link, std::uint64_t ack, std::span<const wire::SeqRange> sacks,
+             TimePoint now) {
     if (link.unacked.empty()) return;
     std::uint64_t freed = 0;
     auto end = link.unacked.upper_bound(ack);
@@ -254,7 +252,7 @@ class ChannelMulticast final : public ReliabilityLayer {
   const bool relay_;
   std::uint64_t next_seq_ = 1;
   std::vector<Link> links_;
-  std::vector<GapTracker> seen_;  // per origin: which messages arrived (integrity)
+  std::vector<GapTracker> seen_;       // per origin: which messages arrived (integrity)
   std::vector<wire::SeqRange> sacks_;  // scratch, reused
 };
 

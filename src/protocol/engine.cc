@@ -11,11 +11,16 @@ namespace gcast {
 
 std::string_view ToString(PacketKind k) {
   switch (k) {
-    case PacketKind::kData: return "data";
-    case PacketKind::kAck: return "ack";
-    case PacketKind::kNack: return "nack";
-    case PacketKind::kRetransmit: return "retransmit";
-    case PacketKind::kStatus: return "status";
+    case PacketKind::kData:
+      return "data";
+    case PacketKind::kAck:
+      return "ack";
+    case PacketKind::kNack:
+      return "nack";
+    case PacketKind::kRetransmit:
+      return "retransmit";
+    case PacketKind::kStatus:
+      return "status";
   }
   return "?";
 }

@@ -44,8 +44,9 @@ class NackMulticast final : public ReliabilityLayer {
         origins_(options.members),
         acks_(options.members, std::vector<std::uint64_t>(options.members, 0)),
         backoff_lambda_(std::log(static_cast<double>(options.members)) + 1.0),
-        status_interval_(options.status_interval *
-                         std::max<std::int64_t>(1, static_cast<std::int64_t>(options.members) / 8)) {}
+        status_interval_(
+            options.status_interval *
+            std::max<std::int64_t>(1, static_cast<std::int64_t>(options.members) / 8)) {}
 
   void Send(Body body, TimePoint now) override {
     Origin& me = origins_[self_.value];
@@ -130,13 +131,13 @@ class NackMulticast final : public ReliabilityLayer {
 
  private:
   struct Origin {
-    GapTracker received;             // seqs that arrived (own: sent)
-    std::uint64_t delivered = 0;     // R-delivered 1..delivered (== received.floor())
-    std::uint64_t known_highest = 0;  // highest seq known to exist
-    std::uint64_t stable = 0;         // every member has 1..stable
+    GapTracker received;                     // seqs that arrived (own: sent)
+    std::uint64_t delivered = 0;             // R-delivered 1..delivered (== received.floor())
+    std::uint64_t known_highest = 0;         // highest seq known to exist
+    std::uint64_t stable = 0;                // every member has 1..stable
     std::map<std::uint64_t, Body> retained;  // held: (stable, highest arrived]
     std::optional<TimePoint> nack_due;
-    bool nacked = false;  // the armed timer follows our own NACK (a retry)
+    bool nacked = false;              // the armed timer follows our own NACK (a retry)
     std::uint64_t nack_attempts = 0;  // NACKs sent for the current gap
   };
 
@@ -211,8 +212,7 @@ class NackMulticast final : public ReliabilityLayer {
       slot = std::max(slot, a.floor);
       if (oi == self_.value) continue;
       Origin& o = origins_[oi];
-      const std::uint64_t exists =
-          std::min(a.floor, o.delivered + options_.max_window_messages);
+      const std::uint64_t exists = std::min(a.floor, o.delivered + options_.max_window_messages);
       if (exists > o.known_highest) {
         o.known_highest = exists;
         CheckGaps(oi, now);
@@ -241,8 +241,7 @@ class NackMulticast final : public ReliabilityLayer {
         const Duration delay =
             r.origin == self_
                 ? options_.repair_delay_min
-                : options_.repair_delay_max +
-                      Backoff(Duration::zero(), options_.repair_delay_max);
+                : options_.repair_delay_max + Backoff(Duration::zero(), options_.repair_delay_max);
         pending_repairs_.emplace(std::make_pair(r.origin.value, it->first), now + delay);
       }
     }
@@ -372,7 +371,7 @@ class NackMulticast final : public ReliabilityLayer {
   std::map<std::pair<std::uint32_t, std::uint64_t>, TimePoint> pending_repairs_;
   std::optional<TimePoint> status_due_;
   bool ack_changed_ = false;
-  bool owe_status_ = false;  // someone retaining messages asked for our acks
+  bool owe_status_ = false;                 // someone retaining messages asked for our acks
   std::vector<wire::AckEntry> ack_vector_;  // scratch, reused
   const double backoff_lambda_;
   const Duration status_interval_;

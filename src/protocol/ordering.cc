@@ -145,7 +145,8 @@ class Orderer final : public OrderingLayer {
 
   void OnOrder(const OrderBatch& batch) {
     if (self_ == kSequencer) return;  // numbered locally already
-    for (std::size_t i = 0; i < batch.ids.size(); ++i) order_[batch.first_global + i] = batch.ids[i];
+    for (std::size_t i = 0; i < batch.ids.size(); ++i)
+      order_[batch.first_global + i] = batch.ids[i];
     DeliverSequenced();
   }
 
@@ -253,13 +254,13 @@ class Orderer final : public OrderingLayer {
   PreOrder pre_;
   std::vector<std::uint64_t> delivered_count_;  // per sender, delivered to the app
   std::uint64_t next_app_seq_ = 0;
-  std::vector<AppMsg> ready_;       // scratch
+  std::vector<AppMsg> ready_;        // scratch
   std::vector<VtEntry> vt_scratch_;  // scratch
 
   // Sequencer.
   std::unordered_map<MessageId, AppMsg> sequenced_;  // held until numbered and due
   std::map<std::uint64_t, MessageId> order_;         // global number -> message
-  std::uint64_t next_global_assign_ = 1;              // at the sequencer
+  std::uint64_t next_global_assign_ = 1;             // at the sequencer
   std::uint64_t next_global_deliver_ = 1;
   OrderBatch order_batch_{1, {}};
 

@@ -19,9 +19,7 @@ std::uint32_t ReadMember(wire::Reader& r, std::uint32_t members) {
   return static_cast<std::uint32_t>(v);
 }
 
-bool Expect(wire::Reader& r, BodyKind kind) {
-  return r.U8() == static_cast<std::uint8_t>(kind);
-}
+bool Expect(wire::Reader& r, BodyKind kind) { return r.U8() == static_cast<std::uint8_t>(kind); }
 
 }  // namespace
 

@@ -26,7 +26,7 @@ struct AppMsg {
   MessageId id;
   Body body;
   std::span<const std::byte> payload;
-  std::vector<VtEntry> vt;    // causal: messages of each sender delivered before the send
+  std::vector<VtEntry> vt;         // causal: messages of each sender delivered before the send
   std::uint64_t min_priority = 0;  // ISIS causal-total: priority floor
 };
 

@@ -35,7 +35,7 @@ class PreOrder {
   bool Deliverable(const AppMsg& m) const;
 
   Mode mode_;
-  std::vector<std::uint64_t> delivered_;  // per sender: messages passed on
+  std::vector<std::uint64_t> delivered_;                  // per sender: messages passed on
   std::vector<std::map<std::uint64_t, AppMsg>> pending_;  // per sender, by seq
   std::size_t pending_count_ = 0;
 };

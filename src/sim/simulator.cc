@@ -6,8 +6,6 @@
 // correlated loss (group datagrams only), then per receiver independent loss,
 // reordering delay, duplication. All chance comes from one Rng seeded by the
 // run's seed, so a run replays exactly.
-#include "gcast/sim.h"
-
 #include <algorithm>
 #include <memory>
 #include <queue>
@@ -16,6 +14,7 @@
 #include <unordered_set>
 
 #include "common/rng.h"
+#include "gcast/sim.h"
 #include "wire/packets.h"
 
 namespace gcast {
@@ -55,8 +54,10 @@ Status ValidateSim(const SimOptions& o) {
     }
     return Status::Ok();
   };
-  for (auto [p, name] : {std::pair{o.loss, "loss"}, {o.correlated_loss, "correlated-loss"},
-                         {o.dup, "dup"}, {o.reorder, "reorder"}}) {
+  for (auto [p, name] : {std::pair{o.loss, "loss"},
+                         {o.correlated_loss, "correlated-loss"},
+                         {o.dup, "dup"},
+                         {o.reorder, "reorder"}}) {
     if (Status s = prob(p, name); !s.ok()) return s;
   }
   for (const auto& c : o.crashes) {
@@ -86,7 +87,8 @@ Status ValidateSim(const SimOptions& o) {
 
 class Simulator {
  public:
-  Simulator(const SimOptions& options) : o_(options), rng_(options.seed), nodes_(options.engine.members) {
+  Simulator(const SimOptions& options)
+      : o_(options), rng_(options.seed), nodes_(options.engine.members) {
     Rng seeds(options.seed ^ 0xA5A5A5A55A5A5A5Aull);
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
       nodes_[i].engine = std::move(MakeEngine(o_.engine, MemberId{i}, seeds.Next()).value());
@@ -137,9 +139,12 @@ class Simulator {
 
   void Handle(const Event& e) {
     switch (e.type) {
-      case EventType::kMulticast: return DoMulticast(e.index);
-      case EventType::kCrash: return DoCrash(e.member, e.index != 0);
-      case EventType::kCheck: return DoCheck();
+      case EventType::kMulticast:
+        return DoMulticast(e.index);
+      case EventType::kCrash:
+        return DoCrash(e.member, e.index != 0);
+      case EventType::kCheck:
+        return DoCheck();
       case EventType::kPacket: {
         Node& n = nodes_[e.member];
         if (n.crashed) return;
@@ -272,11 +277,11 @@ class Simulator {
         }
         const int copies = rng_.Chance(o_.dup) ? 2 : 1;
         for (int c = 0; c < copies; ++c) {
-          Duration delay = o_.latency + Duration(static_cast<Duration::rep>(
-                                            rng_.Exponential(static_cast<double>(o_.jitter.count()))));
+          Duration delay = o_.latency + Duration(static_cast<Duration::rep>(rng_.Exponential(
+                                            static_cast<double>(o_.jitter.count()))));
           if (rng_.Chance(o_.reorder)) {
-            delay += Duration(static_cast<Duration::rep>(rng_.UniformInt(
-                0, static_cast<std::uint64_t>(o_.reorder_delay.count()))));
+            delay += Duration(static_cast<Duration::rep>(
+                rng_.UniformInt(0, static_cast<std::uint64_t>(o_.reorder_delay.count()))));
           }
           Push(Event{now_ + delay, 0, EventType::kPacket, to, from, 0, t.kind, bytes});
         }

@@ -89,8 +89,8 @@ TEST(NackMulticast, RetainedMessagesDropBackToZeroOnceEveryMemberAcknowledges) {
 TEST(NackMulticast, ReceiverPartitionedHalfASecondHealsAndEveryMessageIsDelivered) {
   for (auto ord : {Ordering::kNone, Ordering::kCausal, Ordering::kTotal}) {
     SimOptions o = Group(Reliability::kIp, ord, 5, 100);
-    o.partitions.push_back(SimPartition{{MemberId{2}}, std::chrono::milliseconds(100),
-                                        std::chrono::milliseconds(600)});
+    o.partitions.push_back(SimPartition{
+        {MemberId{2}}, std::chrono::milliseconds(100), std::chrono::milliseconds(600)});
     auto r = RunSimulation(o, CheckOptions::ForOrdering(ord));
     ASSERT_TRUE(r.ok());
     EXPECT_GT(r->data_packets_lost, 20u) << "the partition cut member 2 off";
@@ -101,8 +101,8 @@ TEST(NackMulticast, ReceiverPartitionedHalfASecondHealsAndEveryMessageIsDelivere
 
 TEST(ReliableMulticast, ReceiverPartitionedHalfASecondHealsAndEveryMessageIsDelivered) {
   SimOptions o = Group(Reliability::kReliable, Ordering::kFifo, 5, 100);
-  o.partitions.push_back(SimPartition{{MemberId{2}, MemberId{3}}, std::chrono::milliseconds(100),
-                                      std::chrono::milliseconds(600)});
+  o.partitions.push_back(SimPartition{
+      {MemberId{2}, MemberId{3}}, std::chrono::milliseconds(100), std::chrono::milliseconds(600)});
   auto r = RunSimulation(o, CheckOptions::ForOrdering(o.engine.ordering));
   ASSERT_TRUE(r.ok());
   EXPECT_GT(r->data_packets_lost, 20u) << "the partition cut members 2 and 3 off";

@@ -14,11 +14,16 @@ enum class Profile { kNone, kLoss10, kHarsh, kCorrelated, kCrashes };
 
 inline std::string ProfileName(Profile p) {
   switch (p) {
-    case Profile::kNone: return "NoFaults";
-    case Profile::kLoss10: return "Loss10";
-    case Profile::kHarsh: return "Loss30DupReorderDelay";
-    case Profile::kCorrelated: return "CorrelatedLoss";
-    case Profile::kCrashes: return "CrashesIncludingMidMulticast";
+    case Profile::kNone:
+      return "NoFaults";
+    case Profile::kLoss10:
+      return "Loss10";
+    case Profile::kHarsh:
+      return "Loss30DupReorderDelay";
+    case Profile::kCorrelated:
+      return "CorrelatedLoss";
+    case Profile::kCrashes:
+      return "CrashesIncludingMidMulticast";
   }
   return "?";
 }

@@ -61,8 +61,8 @@ Result<SimCrash> ParseCrash(std::string_view s) {
 }
 
 Result<SimPartition> ParsePartition(std::string_view s) {
-  const Status bad = Status::InvalidArgument("partition '" + std::string(s) +
-                                             "': expected M1,M2,...@FROM-TO (e.g. 1,2@100ms-600ms)");
+  const Status bad = Status::InvalidArgument(
+      "partition '" + std::string(s) + "': expected M1,M2,...@FROM-TO (e.g. 1,2@100ms-600ms)");
   const auto at = s.find('@');
   const auto dash = s.find('-', at == std::string_view::npos ? 0 : at);
   if (at == std::string_view::npos || dash == std::string_view::npos) return bad;

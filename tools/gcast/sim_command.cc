@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -44,9 +43,7 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
               o.engine.members, std::string(ToString(o.engine.reliability)).c_str(),
               std::string(ToString(o.engine.ordering)).c_str(),
               PromisesTotal(o.engine.ordering) ? " by " : "",
-              PromisesTotal(o.engine.ordering)
-                  ? std::string(ToString(o.engine.total)).c_str()
-                  : "",
+              PromisesTotal(o.engine.ordering) ? std::string(ToString(o.engine.total)).c_str() : "",
               static_cast<unsigned long long>(o.seed));
   std::printf("  multicasts %u, deliveries %llu, virtual time %s, %llu events\n", r.multicasts,
               static_cast<unsigned long long>(r.deliveries), FormatDuration(r.end_time).c_str(),
@@ -61,22 +58,25 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
   for (auto p : r.packets) total += p;
   std::printf(", all %.2f\n", PerMulticast(total, r.multicasts));
   const std::uint64_t nacks = r.packets[static_cast<int>(PacketKind::kNack)];
-  std::printf("  data packets lost %llu, NACK packets %llu (%.2f per lost packet), suppressed: "
-              "%llu NACKs, %llu repairs\n",
-              static_cast<unsigned long long>(r.data_packets_lost),
-              static_cast<unsigned long long>(nacks),
-              r.data_packets_lost ? static_cast<double>(nacks) / static_cast<double>(r.data_packets_lost) : 0.0,
-              static_cast<unsigned long long>(r.nacks_suppressed),
-              static_cast<unsigned long long>(r.repairs_suppressed));
-  std::printf("  retained-buffer peak %llu messages (any member), at end %llu; invalid packets %llu\n",
-              static_cast<unsigned long long>(r.retained_peak),
-              static_cast<unsigned long long>(r.retained_end),
-              static_cast<unsigned long long>(r.invalid_packets));
+  std::printf(
+      "  data packets lost %llu, NACK packets %llu (%.2f per lost packet), suppressed: "
+      "%llu NACKs, %llu repairs\n",
+      static_cast<unsigned long long>(r.data_packets_lost), static_cast<unsigned long long>(nacks),
+      r.data_packets_lost ? static_cast<double>(nacks) / static_cast<double>(r.data_packets_lost)
+                          : 0.0,
+      static_cast<unsigned long long>(r.nacks_suppressed),
+      static_cast<unsigned long long>(r.repairs_suppressed));
+  std::printf(
+      "  retained-buffer peak %llu messages (any member), at end %llu; invalid packets %llu\n",
+      static_cast<unsigned long long>(r.retained_peak),
+      static_cast<unsigned long long>(r.retained_end),
+      static_cast<unsigned long long>(r.invalid_packets));
   std::printf("  %s\n", r.complete ? "complete: every correct member delivered every message"
                                    : "STALLED: some correct member did not deliver everything");
   if (!r.liveness_checked) {
-    std::printf("  validity and agreement not checked: the ordering waits for a crashed member "
-                "(safety checked)\n");
+    std::printf(
+        "  validity and agreement not checked: the ordering waits for a crashed member "
+        "(safety checked)\n");
   }
   std::printf("  check: %zu members (%zu correct), %zu sends, %zu deliveries: %s\n",
               r.check.members, r.check.correct_members, r.check.sends, r.check.deliveries,
@@ -147,8 +147,10 @@ int RunSim(const SimArgs& a) {
   o.seed = a.seed;
   o.messages = a.messages;
   o.payload_bytes = a.payload_bytes;
-  for (auto [text, out] : {std::pair{&a.interval, &o.interval}, {&a.latency, &o.latency},
-                           {&a.jitter, &o.jitter}, {&a.until, &o.until}}) {
+  for (auto [text, out] : {std::pair{&a.interval, &o.interval},
+                           {&a.latency, &o.latency},
+                           {&a.jitter, &o.jitter},
+                           {&a.until, &o.until}}) {
     auto d = ParseDuration(*text);
     if (!d.ok()) return fail(d.status());
     *out = *d;
@@ -203,7 +205,6 @@ int RunSim(const SimArgs& a) {
 }
 
 }  // namespace
-
 
 void AddSimCommand(CLI::App& app, RunFn& run) {
   auto args = std::make_shared<SimArgs>();
