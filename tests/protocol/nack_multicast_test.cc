@@ -1,0 +1,315 @@
+// Tests of ip, the NACK-based reliable multicast (src/protocol/nack_multicast.cc),
+// driven by hand through engines: loss detection, NACK timing and suppression,
+// repairs (batched, by the origin or by another holder), tail loss via STATUS,
+// stability, and invalid packets. Also the engine's argument checks.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine_harness.h"
+#include "gcast/engine.h"
+#include "wire/packets.h"
+
+namespace gcast {
+namespace {
+
+using testing::DecodeOrFail;
+using testing::Group;
+using testing::InFlight;
+using testing::IsDataOf;
+using testing::milliseconds;
+using testing::Sent;
+
+EngineOptions IpOptions(std::uint32_t members = 3) {
+  EngineOptions o;
+  o.reliability = Reliability::kIp;
+  o.ordering = Ordering::kNone;
+  o.members = members;
+  return o;
+}
+
+std::vector<std::string> Strings(std::initializer_list<const char*> l) {
+  return std::vector<std::string>(l.begin(), l.end());
+}
+
+TEST(NackMulticast, SendsOneGroupDatagramPerMulticastAndEveryMemberDelivers) {
+  Group g(IpOptions());
+  g.Multicast(0, "a");
+  EXPECT_EQ(g.Collect(), 1u);
+  ASSERT_EQ(g.sent.size(), 1u);
+  EXPECT_EQ(g.sent[0].transmit.kind, PacketKind::kData);
+  EXPECT_FALSE(g.sent[0].transmit.to.has_value());
+  EXPECT_EQ(DecodeOrFail(g.sent[0].transmit.bytes).type, wire::PacketType::kIpData);
+  g.Flush();
+  g.now += milliseconds(1);
+  g.Multicast(1, "b");
+  g.Flush();
+  EXPECT_EQ(g.CountSent(PacketKind::kData), 2u);
+  for (std::uint32_t m = 0; m < 3; ++m) {
+    EXPECT_EQ(g.Payloads(m), Strings({"a", "b"})) << "member " << m;
+  }
+  g.RunFor(milliseconds(500));
+  EXPECT_EQ(g.CountSent(PacketKind::kData), 2u);
+  EXPECT_EQ(g.CountSent(PacketKind::kNack), 0u);
+  EXPECT_EQ(g.CountSent(PacketKind::kRetransmit), 0u);
+  for (std::uint32_t m = 0; m < 3; ++m) EXPECT_EQ(g.delivered[m].size(), 2u);
+}
+
+TEST(NackMulticast, LostDataIsNackedOnceWithinTheNackDelayAndRepairedByTheOrigin) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  g.drop = [](const InFlight& p) { return IsDataOf(p, 0, 2, 1); };
+  g.Multicast(0, "a");
+  g.Flush();
+  EXPECT_TRUE(g.Payloads(2).empty());
+  EXPECT_EQ(g[2].NextDeadline(), std::nullopt);  // nothing known to be missing yet
+
+  g.now += milliseconds(5);
+  const TimePoint detected = g.now;
+  g.Multicast(0, "b");
+  g.Flush();
+  EXPECT_TRUE(g.Payloads(2).empty());  // b is held back behind the gap
+  EXPECT_EQ(g[2].stats().held_back, 1u);
+  EXPECT_EQ(g.CountSent(PacketKind::kNack), 0u);
+
+  g.RunUntil(detected + options.nack_delay_max);
+  const auto nacks = g.SentOf(PacketKind::kNack);
+  ASSERT_EQ(nacks.size(), 1u);
+  EXPECT_EQ(nacks[0].from, MemberId{2});
+  EXPECT_FALSE(nacks[0].transmit.to.has_value());
+  EXPECT_GE(nacks[0].at, detected + options.nack_delay_min);
+  EXPECT_LE(nacks[0].at, detected + options.nack_delay_max);
+  const wire::Packet nack = DecodeOrFail(nacks[0].transmit.bytes);
+  EXPECT_EQ(nack.attempt, 1u);
+  ASSERT_EQ(nack.nacks.size(), 1u);
+  EXPECT_EQ(nack.nacks[0].origin, MemberId{0});
+  EXPECT_EQ(nack.nacks[0].first, 1u);
+  EXPECT_EQ(nack.nacks[0].last, 1u);
+
+  g.RunFor(milliseconds(20));
+  const auto repairs = g.SentOf(PacketKind::kRetransmit);
+  ASSERT_EQ(repairs.size(), 1u);
+  EXPECT_EQ(repairs[0].from, MemberId{0});
+  EXPECT_EQ(g.Payloads(2), Strings({"a", "b"}));
+  EXPECT_EQ(g.CountSent(PacketKind::kNack), 1u);
+  EXPECT_EQ(g[2].stats().held_back, 0u);
+  // Member 1 already had a: the group repair is a duplicate there, not a delivery.
+  EXPECT_EQ(g.Payloads(1), Strings({"a", "b"}));
+  EXPECT_EQ(g[1].stats().duplicates, 1u);
+}
+
+TEST(NackMulticast, AReceiverThatSeesAnotherNackForItsGapSuppressesItsOwn) {
+  const EngineOptions options = IpOptions(4);
+  Group g(options);
+  // Correlated loss: members 1 and 2 both miss message 1 of member 0.
+  g.drop = [](const InFlight& p) { return IsDataOf(p, 0, 1, 1) || IsDataOf(p, 0, 2, 1); };
+  g.Multicast(0, "a");
+  g.Flush();
+  g.now += milliseconds(1);
+  g.Multicast(0, "b");
+  g.Flush();
+
+  g.RunFor(options.nack_delay_max + milliseconds(1));
+  const auto nacks = g.SentOf(PacketKind::kNack);
+  ASSERT_EQ(nacks.size(), 1u);
+  const std::uint32_t nacker = nacks[0].from.value;
+  const std::uint32_t other = nacker == 1 ? 2 : 1;
+  EXPECT_TRUE(nacker == 1 || nacker == 2);
+  EXPECT_EQ(g[other].stats().nacks_suppressed, 1u);
+  EXPECT_EQ(g[nacker].stats().nacks_suppressed, 0u);
+
+  g.RunFor(options.nack_retry * 2);
+  EXPECT_EQ(g.CountSent(PacketKind::kNack), 1u);        // the suppressed one never NACKs
+  EXPECT_EQ(g.CountSent(PacketKind::kRetransmit), 1u);  // one repair serves both
+  for (std::uint32_t m = 0; m < 4; ++m) {
+    EXPECT_EQ(g.Payloads(m), Strings({"a", "b"})) << "member " << m;
+  }
+}
+
+TEST(NackMulticast, TailLossIsRecoveredThroughStatusWithoutFurtherMulticasts) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  g.drop = [](const InFlight& p) { return IsDataOf(p, 0, 2, 1); };
+  g.Multicast(0, "last");
+  g.Flush();
+  EXPECT_TRUE(g.Payloads(2).empty());
+  g.RunFor(options.status_interval * 4);
+  EXPECT_EQ(g.Payloads(2), Strings({"last"}));
+  EXPECT_EQ(g.CountSent(PacketKind::kData), 1u);
+
+  const auto statuses = g.SentOf(PacketKind::kStatus);
+  const auto nacks = g.SentOf(PacketKind::kNack, 2);
+  ASSERT_FALSE(statuses.empty());
+  ASSERT_EQ(nacks.size(), 1u);
+  // The NACK follows the first STATUS announcing the message by a NACK delay.
+  EXPECT_GE(nacks[0].at, statuses[0].at + options.nack_delay_min);
+  EXPECT_LE(nacks[0].at, statuses[0].at + options.nack_delay_max);
+  const wire::Packet status = DecodeOrFail(statuses[0].transmit.bytes);
+  bool announces = false;
+  for (const auto& a : status.acks) announces |= a.member == MemberId{0} && a.floor == 1;
+  EXPECT_TRUE(announces);
+  EXPECT_EQ(g.CountSent(PacketKind::kRetransmit, 0), 1u);
+}
+
+TEST(NackMulticast, StatusExchangesFreeEveryRetainedMessageOnceStable) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  g.Multicast(0, "a");
+  g.Multicast(1, "b");
+  g.Multicast(2, "c");
+  g.Multicast(0, "d");
+  g.Flush();
+  for (std::uint32_t m = 0; m < 3; ++m) {
+    EXPECT_EQ(g.delivered[m].size(), 4u);
+    EXPECT_EQ(g[m].stats().retained, 4u) << "member " << m;  // own and others' copies
+  }
+  g.RunFor(options.status_interval * 5);
+  for (std::uint32_t m = 0; m < 3; ++m) {
+    EXPECT_EQ(g[m].stats().retained, 0u) << "member " << m;
+    EXPECT_EQ(g[m].stats().retained_peak, 4u) << "member " << m;
+  }
+  EXPECT_GT(g.CountSent(PacketKind::kStatus), 0u);
+  // Once everything is stable the group falls silent: no timer stays armed.
+  g.RunFor(options.status_interval * 5);
+  EXPECT_EQ(g.NextDeadline(), std::nullopt);
+}
+
+TEST(NackMulticast, ConsecutiveLossesAreNackedAsOneRangeAndRepairedInOneDatagram) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  g.drop = [](const InFlight& p) {
+    return IsDataOf(p, 0, 2, 2) || IsDataOf(p, 0, 2, 3) || IsDataOf(p, 0, 2, 4);
+  };
+  for (const char* s : {"m1", "m2", "m3", "m4", "m5"}) {
+    g.Multicast(0, s);
+    g.Flush();
+    g.now += milliseconds(1);
+  }
+  EXPECT_EQ(g.Payloads(2), Strings({"m1"}));
+  g.RunFor(options.nack_delay_max + milliseconds(10));
+
+  const auto nacks = g.SentOf(PacketKind::kNack);
+  ASSERT_EQ(nacks.size(), 1u);
+  const wire::Packet nack = DecodeOrFail(nacks[0].transmit.bytes);
+  ASSERT_EQ(nack.nacks.size(), 1u);
+  EXPECT_EQ(nack.nacks[0].origin, MemberId{0});
+  EXPECT_EQ(nack.nacks[0].first, 2u);
+  EXPECT_EQ(nack.nacks[0].last, 4u);
+
+  const auto repairs = g.SentOf(PacketKind::kRetransmit);
+  ASSERT_EQ(repairs.size(), 1u);
+  const wire::Packet repair = DecodeOrFail(repairs[0].transmit.bytes);
+  ASSERT_EQ(repair.type, wire::PacketType::kRepair);
+  ASSERT_EQ(repair.messages.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(repair.messages[i].origin, MemberId{0});
+    EXPECT_EQ(repair.messages[i].seq, i + 2);
+  }
+  EXPECT_EQ(g.Payloads(2), Strings({"m1", "m2", "m3", "m4", "m5"}));
+}
+
+TEST(NackMulticast, ACrashedOriginsMessageReachesEveryReceiverThroughAnotherHolder) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  g.drop = [](const InFlight& p) { return IsDataOf(p, 0, 2, 1); };
+  g.Multicast(0, "orphan");
+  g.Flush();
+  g.Crash(0);
+  EXPECT_EQ(g.Payloads(1), Strings({"orphan"}));
+  EXPECT_TRUE(g.Payloads(2).empty());
+
+  g.RunFor(milliseconds(500));
+  EXPECT_EQ(g.Payloads(2), Strings({"orphan"}));
+
+  const auto nacks = g.SentOf(PacketKind::kNack, 2);
+  ASSERT_GE(nacks.size(), 2u);
+  EXPECT_EQ(DecodeOrFail(nacks[0].transmit.bytes).attempt, 1u);
+  EXPECT_EQ(DecodeOrFail(nacks[1].transmit.bytes).attempt, 2u);
+  const auto repairs = g.SentOf(PacketKind::kRetransmit);
+  ASSERT_EQ(repairs.size(), 1u);
+  EXPECT_EQ(repairs[0].from, MemberId{1});
+  // A holder that is not the origin repairs only a retried NACK.
+  EXPECT_GE(repairs[0].at, nacks[1].at + options.repair_delay_max);
+  const wire::Packet repair = DecodeOrFail(repairs[0].transmit.bytes);
+  ASSERT_EQ(repair.messages.size(), 1u);
+  EXPECT_EQ(repair.messages[0].origin, MemberId{0});
+}
+
+TEST(NackMulticast, InvalidPacketsAreCountedAndChangeNothing) {
+  Group g(IpOptions());
+  g.Multicast(0, "a");
+  g.Flush();
+  Engine& e = g[1];
+  const EngineStats before = e.stats();
+  const auto deadline = e.NextDeadline();
+
+  std::vector<std::vector<std::byte>> packets;
+  packets.push_back({std::byte{0x00}, std::byte{0x01}, std::byte{0x02}});  // garbage
+  packets.push_back({});                                                   // empty
+  std::vector<std::byte> data;
+  const std::string payload = "forged";
+  wire::EncodeIpData(data, MemberId{0}, 2, {}, testing::AsBytes(payload));
+  packets.push_back(std::vector<std::byte>(data.begin(), data.end() - 3));  // truncated
+  std::vector<std::byte> trailing = data;
+  trailing.push_back(std::byte{0});
+  packets.push_back(trailing);  // trailing bytes
+  for (const auto& p : packets) e.OnPacket(MemberId{0}, p, g.now);
+  e.OnPacket(MemberId{2}, data, g.now);  // header sender 0 != from 2
+  e.OnPacket(MemberId{7}, data, g.now);  // from a non-member
+  std::vector<std::byte> own;
+  wire::EncodeIpData(own, MemberId{1}, 2, {}, testing::AsBytes(payload));
+  e.OnPacket(MemberId{1}, own, g.now);  // claims to come from ourselves
+  std::vector<std::byte> chan_ack;
+  wire::EncodeChanAck(chan_ack, MemberId{0}, 1);
+  e.OnPacket(MemberId{0}, chan_ack, g.now);  // a 1:1 channel packet in an ip group
+
+  const std::uint64_t fed = packets.size() + 4;
+  EXPECT_EQ(e.stats().packets_invalid, before.packets_invalid + fed);
+  EXPECT_EQ(e.stats().packets_received, before.packets_received + fed);
+  EXPECT_EQ(e.stats().delivered, before.delivered);
+  EXPECT_EQ(e.stats().retained, before.retained);
+  EXPECT_EQ(e.stats().held_back, 0u);
+  EXPECT_EQ(e.NextDeadline(), deadline);
+  EXPECT_FALSE(e.PollTransmit().has_value());
+  EXPECT_FALSE(e.PollDelivery().has_value());
+}
+
+TEST(Engine, RejectsAPayloadLargerThanMaxPayloadBytes) {
+  EngineOptions options = IpOptions();
+  options.max_payload_bytes = 8;
+  auto engine = MakeEngine(options, MemberId{0}, 1);
+  ASSERT_TRUE(engine.ok());
+  const std::string fits(8, 'x');
+  const std::string too_big(9, 'x');
+  EXPECT_TRUE((*engine)->Multicast(testing::AsBytes(fits), kTimeZero).ok());
+  auto r = (*engine)->Multicast(testing::AsBytes(too_big), kTimeZero);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*engine)->stats().packets_sent[static_cast<int>(PacketKind::kData)], 1u);
+}
+
+TEST(Engine, MakeEngineRejectsAMemberIdOutsideTheGroup) {
+  auto engine = MakeEngine(IpOptions(3), MemberId{3}, 1);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(MakeEngine(IpOptions(3), MemberId{2}, 1).ok());
+}
+
+TEST(Engine, MakeEngineRejectsOptionsThatDoNotValidate) {
+  EngineOptions no_members = IpOptions();
+  no_members.members = 0;
+  EngineOptions retry_too_short = IpOptions();
+  retry_too_short.nack_retry = retry_too_short.nack_delay_max;
+  EngineOptions tiny_datagram = IpOptions();
+  tiny_datagram.max_datagram_bytes = 100;
+  for (const EngineOptions& o : {no_members, retry_too_short, tiny_datagram}) {
+    auto engine = MakeEngine(o, MemberId{0}, 1);
+    ASSERT_FALSE(engine.ok());
+    EXPECT_EQ(engine.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
+}  // namespace
+}  // namespace gcast
