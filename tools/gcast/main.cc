@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help exits 0; every usage error exits 2, like the commands' own checks.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   try {
     return run ? run() : 2;
