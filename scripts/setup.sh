@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake make g++ clang clang-format libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   python3
 )
 missing=()

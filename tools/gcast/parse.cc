@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "common/duration.h"
+
 namespace gcast::tool {
 namespace {
 
@@ -17,28 +19,8 @@ Result<std::uint32_t> ParseMember(std::string_view s) {
 
 }  // namespace
 
-Result<Duration> ParseDuration(std::string_view s) {
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  const std::string_view unit(p, static_cast<std::size_t>(s.data() + s.size() - p));
-  const Status bad = Status::InvalidArgument("'" + std::string(s) +
-                                             "' is not a duration (use e.g. 500us, 10ms, 2s)");
-  if (ec != std::errc() || v < 0 || p == s.data()) return bad;
-  double ns = 0;
-  if (unit == "ns") {
-    ns = v;
-  } else if (unit == "us") {
-    ns = v * 1e3;
-  } else if (unit == "ms") {
-    ns = v * 1e6;
-  } else if (unit == "s") {
-    ns = v * 1e9;
-  } else {
-    return bad;
-  }
-  if (ns > 1e18) return bad;
-  return Duration(static_cast<Duration::rep>(ns));
-}
+// The library's parser, whose message keeps the tool's "'X' is not a duration" form.
+Result<Duration> ParseDuration(std::string_view s) { return gcast::ParseDuration(s); }
 
 Result<SimCrash> ParseCrash(std::string_view s) {
   const Status bad = Status::InvalidArgument(
