@@ -74,7 +74,8 @@ class Engine {
 
   // Multicasts `payload` to the group. Returns the message's id (its sender is
   // this member). InvalidArgument if the payload is larger than
-  // max_payload_bytes.
+  // max_payload_bytes; WouldBlock if send_window_messages of this member's
+  // messages are still unstable (try again after more packets arrive).
   virtual Result<MessageId> Multicast(std::span<const std::byte> payload, TimePoint now) = 0;
 
   // A datagram from member `from`. Malformed datagrams are dropped and counted.
@@ -88,6 +89,10 @@ class Engine {
 
   virtual std::optional<Transmit> PollTransmit() = 0;
   virtual std::optional<Delivery> PollDelivery() = 0;
+
+  // Own messages (fragments count one each) that some member may still lack:
+  // what flow control and a flushing shutdown wait on.
+  virtual std::uint64_t unstable_own() const = 0;
 
   virtual const EngineStats& stats() const = 0;
   virtual MemberId self() const = 0;

@@ -83,8 +83,16 @@ struct EngineOptions {
   // sequence number this far past the first missing one is dropped as bogus,
   // and NACKs never ask for more than this many messages at once.
   std::uint64_t max_window_messages = 65536;  // default 65536
-  // Largest payload accepted by Multicast().
+  // Largest payload accepted by Multicast(). Bodies larger than a datagram
+  // are sent as fragments, each its own message to the reliability layer.
   std::uint32_t max_payload_bytes = 64 * 1024;  // default 64 KiB
+  // Flow control: own messages (or fragments) not yet acknowledged by every
+  // member. Multicast() returns WouldBlock while this many are outstanding
+  // (0: no limit, as in the simulator).
+  std::uint32_t send_window_messages = 0;  // default 0 (unlimited)
+  // Own messages transmitted but not yet acknowledged by every member (ip) or
+  // by the peer (1:1 channels); further messages wait in a backlog.
+  std::uint32_t max_in_flight_messages = 1024;  // default 1024
 
   // Checks the relations between fields; InvalidArgument names the field.
   Status Validate() const;

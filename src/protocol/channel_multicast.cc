@@ -16,6 +16,7 @@
 // every correct member to get it: O(N^2) packets per multicast.
 // See docs/design/reliability.md. Thread-safety: none.
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include "common/assert.h"
@@ -75,7 +76,7 @@ class ChannelMulticast final : public ReliabilityLayer {
       link.ack_due = now;  // our ack was probably lost: ack at once
       return;
     }
-    if (packet.link_seq > link.recv_floor + kMaxReorder) {
+    if (packet.link_seq > link.recv_floor + options_.max_window_messages) {
       outbox_.stats->packets_invalid++;  // beyond any window we would have been sent
       return;
     }
@@ -118,6 +119,8 @@ class ChannelMulticast final : public ReliabilityLayer {
     }
   }
 
+  std::uint64_t UnstableOwn() const override { return own_outstanding_.size(); }
+
   std::optional<TimePoint> NextDeadline() const override {
     std::optional<TimePoint> next;
     auto consider = [&](const std::optional<TimePoint>& t) {
@@ -131,8 +134,6 @@ class ChannelMulticast final : public ReliabilityLayer {
   }
 
  private:
-  static constexpr std::uint64_t kMaxReorder = 1u << 20;
-
   struct Pending {
     MemberId origin;
     std::uint64_t origin_seq;
@@ -152,15 +153,26 @@ class ChannelMulticast final : public ReliabilityLayer {
     std::uint64_t recv_floor = 0;  // every link seq <= it has been delivered in order
     std::map<std::uint64_t, Arrival> reorder;
     std::optional<TimePoint> ack_due;
+    std::deque<Pending> backlog;  // waiting for the in-flight window
   };
 
   void Enqueue(MemberId to, MemberId origin, std::uint64_t origin_seq, const Body& body,
                TimePoint now) {
     Link& link = links_[to.value];
-    const std::uint64_t link_seq = link.next_send++;
-    auto [it, inserted] = link.unacked.emplace(link_seq, Pending{origin, origin_seq, body, now});
-    GCAST_ASSERT(inserted);
     AddRetained(1);
+    if (origin == self_) own_outstanding_[origin_seq]++;
+    if (link.unacked.size() >= options_.max_in_flight_messages || !link.backlog.empty()) {
+      link.backlog.push_back(Pending{origin, origin_seq, body, now});  // flow control
+      return;
+    }
+    TransmitNew(to, link, Pending{origin, origin_seq, body, now}, now);
+  }
+
+  void TransmitNew(MemberId to, Link& link, Pending p, TimePoint now) {
+    const std::uint64_t link_seq = link.next_send++;
+    p.last_sent = now;
+    auto [it, inserted] = link.unacked.emplace(link_seq, std::move(p));
+    GCAST_ASSERT(inserted);
     if (!link.rtx_due) {
       link.rto = options_.rto;
       link.rtx_due = now + link.rto;
@@ -172,7 +184,9 @@ class ChannelMulticast final : public ReliabilityLayer {
                 PacketKind kind) {
     std::vector<std::byte> bytes;
     wire::EncodeChanData(bytes, self_, link_seq, link.recv_floor, p.origin, p.origin_seq, *p.body);
-    link.ack_due.reset();  // the ack rides on this packet
+    // The cumulative ack rides on this packet; selective acks do not, so an
+    // ack announcing a gap stays due.
+    if (link.reorder.empty()) link.ack_due.reset();
     outbox_.Send(to, kind, std::move(bytes));
   }
 
@@ -180,19 +194,30 @@ class ChannelMulticast final : public ReliabilityLayer {
              TimePoint now) {
     if (link.unacked.empty()) return;
     std::uint64_t freed = 0;
-    auto end = link.unacked.upper_bound(ack);
-    freed += static_cast<std::uint64_t>(std::distance(link.unacked.begin(), end));
-    link.unacked.erase(link.unacked.begin(), end);
+    auto release = [&](auto first, auto last) {
+      for (auto it = first; it != last; ++it) {
+        if (it->second.origin == self_) {
+          auto own = own_outstanding_.find(it->second.origin_seq);
+          if (own != own_outstanding_.end() && --own->second == 0) own_outstanding_.erase(own);
+        }
+        ++freed;
+      }
+      link.unacked.erase(first, last);
+    };
+    release(link.unacked.begin(), link.unacked.upper_bound(ack));
     std::uint64_t highest_sacked = 0;
     for (const auto& r : sacks) {
-      auto first = link.unacked.lower_bound(r.first);
-      auto last = link.unacked.upper_bound(r.last);
-      freed += static_cast<std::uint64_t>(std::distance(first, last));
-      link.unacked.erase(first, last);
+      release(link.unacked.lower_bound(r.first), link.unacked.upper_bound(r.last));
       highest_sacked = std::max(highest_sacked, r.last);
     }
     if (freed == 0) return;
     outbox_.stats->retained -= freed;
+    // The window opened: send what flow control held back.
+    while (!link.backlog.empty() && link.unacked.size() < options_.max_in_flight_messages) {
+      Pending p = std::move(link.backlog.front());
+      link.backlog.pop_front();
+      TransmitNew(peer, link, std::move(p), now);
+    }
     link.rto = options_.rto;
     if (link.unacked.empty()) {
       link.rtx_due.reset();
@@ -254,6 +279,8 @@ class ChannelMulticast final : public ReliabilityLayer {
   std::vector<Link> links_;
   std::vector<GapTracker> seen_;       // per origin: which messages arrived (integrity)
   std::vector<wire::SeqRange> sacks_;  // scratch, reused
+  // Own messages -> links that have not acked them yet (or still hold them back).
+  std::map<std::uint64_t, std::uint32_t> own_outstanding_;
 };
 
 }  // namespace

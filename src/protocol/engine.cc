@@ -3,7 +3,9 @@
 #include "gcast/engine.h"
 
 #include "common/rng.h"
+#include "protocol/fragmenter.h"
 #include "protocol/ordering.h"
+#include "protocol/ordering_body.h"
 #include "protocol/reliability.h"
 #include "wire/packets.h"
 
@@ -27,10 +29,23 @@ std::string_view ToString(PacketKind k) {
 
 namespace {
 
+// Room for the ordering header (vector timestamps) around a payload.
+constexpr std::size_t kBodyOverheadBytes = 64 * 1024;
+// A fragment body must fit in one datagram with the largest packet header
+// (ChanData: 8 + 4 varints + length) around it.
+constexpr std::size_t kPacketOverheadBytes = 64;
+
+std::size_t FragmentBytes(const EngineOptions& o) {
+  return o.max_datagram_bytes - kPacketOverheadBytes;
+}
+
 class EngineImpl final : public Engine {
  public:
   EngineImpl(const EngineOptions& options, MemberId self, std::uint64_t seed)
-      : options_(options), self_(self), rng_(seed) {
+      : options_(options),
+        self_(self),
+        rng_(seed),
+        fragmenter_(FragmentBytes(options), options.max_payload_bytes + kBodyOverheadBytes) {
     outbox_.stats = &stats_;
     if (options_.reliability == Reliability::kIp) {
       reliability_ = MakeNackMulticast(options_, self_, rng_, outbox_);
@@ -46,9 +61,20 @@ class EngineImpl final : public Engine {
                                      " bytes exceeds max_payload_bytes " +
                                      std::to_string(options_.max_payload_bytes));
     }
+    if (options_.send_window_messages > 0 &&
+        reliability_->UnstableOwn() >= options_.send_window_messages) {
+      return Status::WouldBlock("send window of " + std::to_string(options_.send_window_messages) +
+                                " unstable messages is full");
+    }
     MessageId id;
     Body body = ordering_->Wrap(payload, id);
-    reliability_->Send(std::move(body), now);
+    if (fragmenter_.NeedsFragments(body)) {
+      fragments_.clear();
+      fragmenter_.Split(body, fragments_);
+      for (Body& f : fragments_) reliability_->Send(std::move(f), now);
+    } else {
+      reliability_->Send(std::move(body), now);
+    }
     Pump(now);
     return id;
   }
@@ -85,6 +111,7 @@ class EngineImpl final : public Engine {
     return d;
   }
 
+  std::uint64_t unstable_own() const override { return reliability_->UnstableOwn(); }
   const EngineStats& stats() const override { return stats_; }
   MemberId self() const override { return self_; }
 
@@ -96,6 +123,18 @@ class EngineImpl final : public Engine {
         RDelivery d = std::move(outbox_.deliveries.front());
         outbox_.deliveries.pop_front();
         stats_.bodies_received++;
+        if (PeekKind(*d.body) == BodyKind::kFragment) {
+          Body whole;
+          switch (fragmenter_.Add(d.origin, d.body, whole)) {
+            case Fragmenter::Result::kIncomplete:
+              continue;
+            case Fragmenter::Result::kInvalid:
+              stats_.packets_invalid++;
+              continue;
+            case Fragmenter::Result::kComplete:
+              d.body = std::move(whole);
+          }
+        }
         ordering_->OnRDeliver(d);
       }
       ordering_->Flush();
@@ -116,6 +155,8 @@ class EngineImpl final : public Engine {
   std::unique_ptr<ReliabilityLayer> reliability_;
   std::unique_ptr<OrderingLayer> ordering_;
   wire::Packet packet_;  // decode scratch, reused
+  Fragmenter fragmenter_;
+  std::vector<Body> fragments_;  // scratch
 };
 
 }  // namespace

@@ -22,12 +22,14 @@
 // Thread-safety: none.
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 
 #include "common/assert.h"
 #include "protocol/gap_tracker.h"
 #include "protocol/reliability.h"
+#include "wire/codec.h"
 
 namespace gcast {
 namespace {
@@ -56,14 +58,16 @@ class NackMulticast final : public ReliabilityLayer {
     me.known_highest = seq;
     acks_[self_.value][self_.value] = seq;
     Retain(me, seq, body);
-    std::vector<std::byte> bytes;
-    BuildAckVector();
-    wire::EncodeIpData(bytes, self_, seq, ack_vector_, *body);
-    ack_changed_ = false;  // piggybacked
-    outbox_.Send(std::nullopt, PacketKind::kData, std::move(bytes));
+    if (seq - own_acked_min_ > options_.max_in_flight_messages || !backlog_.empty()) {
+      backlog_.push_back(seq);  // flow control: sent when acks open the window
+    } else {
+      TransmitData(seq, *body);
+    }
     outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
     ArmStatus(now);
   }
+
+  std::uint64_t UnstableOwn() const override { return origins_[self_.value].retained.size(); }
 
   void OnPacket(const wire::Packet& packet, TimePoint now) override {
     const MemberId from = packet.sender;
@@ -89,6 +93,7 @@ class NackMulticast final : public ReliabilityLayer {
         break;
       case wire::PacketType::kStatus:
         OnAcks(from, packet.acks, now);
+        OnHighestSent(from, packet.seq, now);
         if (packet.holding > 0) {
           // The sender still retains messages: it may be waiting for our acks.
           owe_status_ = true;
@@ -107,11 +112,7 @@ class NackMulticast final : public ReliabilityLayer {
       status_due_.reset();
       UpdateStability();
       if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) {
-        std::vector<std::byte> bytes;
-        BuildAckVector();
-        wire::EncodeStatus(bytes, self_, origins_[self_.value].received.floor(),
-                           outbox_.stats->retained, ack_vector_);
-        outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
+        SendStatus();
         ack_changed_ = false;
         owe_status_ = false;
       }
@@ -205,18 +206,36 @@ class NackMulticast final : public ReliabilityLayer {
   }
 
   void OnAcks(MemberId from, const std::vector<wire::AckEntry>& acks, TimePoint now) {
+    bool own_acks_moved = false;
     for (const auto& a : acks) {
       if (a.member.value >= options_.members) continue;
       const std::uint32_t oi = a.member.value;
       auto& slot = acks_[from.value][oi];
+      if (oi == self_.value) {
+        // Nobody can have more of ours than we transmitted.
+        const std::uint64_t floor = std::min(a.floor, highest_transmitted_);
+        own_acks_moved |= floor > slot;
+        slot = std::max(slot, floor);
+        continue;
+      }
       slot = std::max(slot, a.floor);
-      if (oi == self_.value) continue;
       Origin& o = origins_[oi];
       const std::uint64_t exists = std::min(a.floor, o.delivered + options_.max_window_messages);
       if (exists > o.known_highest) {
         o.known_highest = exists;
         CheckGaps(oi, now);
       }
+    }
+    if (own_acks_moved) UpdateOwnAcked();
+  }
+
+  // Tail loss: the sender says how far it has transmitted.
+  void OnHighestSent(MemberId from, std::uint64_t highest, TimePoint now) {
+    Origin& o = origins_[from.value];
+    const std::uint64_t exists = std::min(highest, o.delivered + options_.max_window_messages);
+    if (exists > o.known_highest) {
+      o.known_highest = exists;
+      CheckGaps(from.value, now);
     }
   }
 
@@ -230,6 +249,7 @@ class NackMulticast final : public ReliabilityLayer {
           first_missing <= r.last) {
         o.nack_due = now + options_.nack_retry + Backoff(Duration::zero(), options_.nack_delay_max);
         o.nacked = true;
+        o.nack_attempts++;  // asked on our behalf: our next NACK is a retry
         outbox_.stats->nacks_suppressed++;
       }
       // Repair what we hold of it: the origin at once; other holders only for
@@ -267,6 +287,7 @@ class NackMulticast final : public ReliabilityLayer {
         it = nack_armed_.erase(it);
         continue;
       }
+      const std::uint64_t this_attempt = ++o.nack_attempts;
       for (const auto& m : missing) {
         wire::NackRange r{MemberId{oi}, m.first, m.last};
         const std::size_t bytes = wire::NackRangeBytes(r);
@@ -277,8 +298,8 @@ class NackMulticast final : public ReliabilityLayer {
         }
         batch.push_back(r);
         batch_bytes += bytes;
+        attempt = std::max(attempt, this_attempt);
       }
-      attempt = std::max(attempt, ++o.nack_attempts);
       o.nack_due = now + options_.nack_retry;
       o.nacked = true;
       ++it;
@@ -353,11 +374,82 @@ class NackMulticast final : public ReliabilityLayer {
     }
   }
 
+  // Our ack vector: for each origin, how far we have everything. For
+  // ourselves, how far we have transmitted (backlogged messages must not be
+  // NACKed).
   void BuildAckVector() {
     ack_vector_.clear();
     for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
-      const std::uint64_t floor = origins_[oi].received.floor();
+      const std::uint64_t floor =
+          oi == self_.value ? highest_transmitted_ : origins_[oi].received.floor();
       if (floor > 0) ack_vector_.push_back(wire::AckEntry{MemberId{oi}, floor});
+    }
+  }
+
+  // One DATA datagram, with as much of our ack vector piggybacked as fits in
+  // max_datagram_bytes (starting at a rotating entry, so every entry rides
+  // along in turn when the vector is too long).
+  void TransmitData(std::uint64_t seq, std::span<const std::byte> body) {
+    highest_transmitted_ = std::max(highest_transmitted_, seq);
+    BuildAckVector();
+    constexpr std::size_t kFixed = wire::kHeaderBytes + 10 + 5 + 3;
+    std::size_t budget = options_.max_datagram_bytes > kFixed + body.size()
+                             ? options_.max_datagram_bytes - kFixed - body.size()
+                             : 0;
+    piggyback_.clear();
+    const std::size_t n = ack_vector_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& a = ack_vector_[(ack_rotation_ + i) % n];
+      const std::size_t bytes = wire::VarintSize(a.member.value) + wire::VarintSize(a.floor);
+      if (bytes > budget) break;
+      budget -= bytes;
+      piggyback_.push_back(a);
+    }
+    if (n > 0) ack_rotation_ = (ack_rotation_ + piggyback_.size()) % n;
+    if (piggyback_.size() == n) ack_changed_ = false;  // all of it rode along
+    std::vector<std::byte> bytes;
+    wire::EncodeIpData(bytes, self_, seq, piggyback_, body);
+    outbox_.Send(std::nullopt, PacketKind::kData, std::move(bytes));
+  }
+
+  // STATUS: highest transmitted, how much we hold, our ack vector, split over
+  // as many datagrams as the vector needs.
+  void SendStatus() {
+    BuildAckVector();
+    constexpr std::size_t kFixed = wire::kHeaderBytes + 10 + 10 + 3;
+    std::size_t i = 0;
+    do {
+      std::size_t budget = options_.max_datagram_bytes - kFixed;
+      piggyback_.clear();
+      for (; i < ack_vector_.size(); ++i) {
+        const auto& a = ack_vector_[i];
+        const std::size_t bytes = wire::VarintSize(a.member.value) + wire::VarintSize(a.floor);
+        if (bytes > budget) break;
+        budget -= bytes;
+        piggyback_.push_back(a);
+      }
+      std::vector<std::byte> bytes;
+      wire::EncodeStatus(bytes, self_, highest_transmitted_, outbox_.stats->retained, piggyback_);
+      outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
+    } while (i < ack_vector_.size());
+  }
+
+  // Flow control: how far every member has our messages; transmits the
+  // backlog as the window opens.
+  void UpdateOwnAcked() {
+    std::uint64_t min = highest_transmitted_;
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      if (m != self_.value) min = std::min(min, acks_[m][self_.value]);
+    }
+    own_acked_min_ = std::max(own_acked_min_, min);
+    const auto& retained = origins_[self_.value].retained;
+    while (!backlog_.empty() &&
+           backlog_.front() - own_acked_min_ <= options_.max_in_flight_messages) {
+      const std::uint64_t seq = backlog_.front();
+      backlog_.pop_front();
+      auto it = retained.find(seq);
+      GCAST_ASSERT(it != retained.end());
+      TransmitData(seq, *it->second);
     }
   }
 
@@ -373,6 +465,11 @@ class NackMulticast final : public ReliabilityLayer {
   bool ack_changed_ = false;
   bool owe_status_ = false;                 // someone retaining messages asked for our acks
   std::vector<wire::AckEntry> ack_vector_;  // scratch, reused
+  std::vector<wire::AckEntry> piggyback_;   // scratch, reused
+  std::size_t ack_rotation_ = 0;
+  std::uint64_t highest_transmitted_ = 0;  // own messages put on the wire
+  std::uint64_t own_acked_min_ = 0;        // every member has our 1..this
+  std::deque<std::uint64_t> backlog_;      // own seqs waiting for the window
   const double backoff_lambda_;
   const Duration status_interval_;
 };

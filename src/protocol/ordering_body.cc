@@ -1,5 +1,7 @@
 #include "protocol/ordering_body.h"
 
+#include <limits>
+
 #include "wire/codec.h"
 
 namespace gcast {
@@ -79,7 +81,7 @@ Body EncodeAgreement(const Agreement& a) {
 std::optional<BodyKind> PeekKind(std::span<const std::byte> body) {
   if (body.empty()) return std::nullopt;
   const auto k = static_cast<std::uint8_t>(body[0]);
-  if (k < 1 || k > 4) return std::nullopt;
+  if (k < 1 || k > 5) return std::nullopt;
   return static_cast<BodyKind>(k);
 }
 
@@ -115,9 +117,12 @@ bool DecodeOrder(std::span<const std::byte> body, std::uint32_t members, OrderBa
     MessageId id;
     id.sender = MemberId{ReadMember(r, members)};
     id.seq = Seq{r.Varint()};
+    if (id.seq.value == 0) r.Fail();
     out.ids.push_back(id);
   }
-  return r.ok() && r.AtEnd() && out.first_global != 0;
+  // The batch numbers first_global .. first_global + n - 1; none may wrap to 0.
+  const bool fits = n == 0 || n - 1 <= std::numeric_limits<std::uint64_t>::max() - out.first_global;
+  return r.ok() && r.AtEnd() && out.first_global != 0 && fits;
 }
 
 bool DecodeProposal(std::span<const std::byte> body, std::uint32_t members, Proposal& out) {
@@ -126,7 +131,7 @@ bool DecodeProposal(std::span<const std::byte> body, std::uint32_t members, Prop
   out.id.sender = MemberId{ReadMember(r, members)};
   out.id.seq = Seq{r.Varint()};
   out.priority = r.Varint();
-  return r.ok() && r.AtEnd();
+  return r.ok() && r.AtEnd() && out.id.seq.value != 0;
 }
 
 bool DecodeAgreement(std::span<const std::byte> body, std::uint32_t members, Agreement& out) {
@@ -135,7 +140,7 @@ bool DecodeAgreement(std::span<const std::byte> body, std::uint32_t members, Agr
   out.seq = r.Varint();
   out.priority = r.Varint();
   out.proposer = MemberId{ReadMember(r, members)};
-  return r.ok() && r.AtEnd();
+  return r.ok() && r.AtEnd() && out.seq != 0;
 }
 
 }  // namespace gcast

@@ -13,7 +13,13 @@
 
 namespace gcast {
 
-enum class BodyKind : std::uint8_t { kApp = 1, kOrder = 2, kPropose = 3, kAgree = 4 };
+enum class BodyKind : std::uint8_t {
+  kApp = 1,
+  kOrder = 2,
+  kPropose = 3,
+  kAgree = 4,
+  kFragment = 5
+};
 
 struct VtEntry {
   std::uint32_t member;

@@ -52,6 +52,8 @@ class ReliabilityLayer {
   virtual void OnPacket(const wire::Packet& packet, TimePoint now) = 0;
   virtual void OnTimeout(TimePoint now) = 0;
   virtual std::optional<TimePoint> NextDeadline() const = 0;
+  // Own messages some member may still lack.
+  virtual std::uint64_t UnstableOwn() const = 0;
 };
 
 // basic / reliable over gcast's 1:1 channels (channel_multicast.cc).

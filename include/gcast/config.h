@@ -1,0 +1,86 @@
+// Group configuration for real networks: who the members are, where they
+// listen, how datagrams reach the group, and the protocol options.
+//
+// A group file is TOML:
+//
+//   reliability = "ip"            # basic | reliable | ip
+//   ordering    = "causal"        # none | fifo | causal | total | fifo-total | causal-total
+//   total       = "sequencer"     # sequencer | isis (total orders only)
+//   transport   = "multicast"     # multicast | unicast (fan-out, for networks without multicast)
+//
+//   [multicast]                   # transport = "multicast" only
+//   group     = "239.1.2.3"       # IPv4 224.0.0.0/4 or IPv6 ff00::/8
+//   port      = 7400
+//   interface = "10.99.0.1"       # local address of the interface to join on (same family)
+//   ttl       = 1                 # default 1
+//   loopback  = true              # default true (members on one host hear each other)
+//
+//   [limits]                      # all optional
+//   max_message_bytes   = 16777216  # default 16 MiB
+//   send_window_messages = 4096     # unstable own messages before Multicast() blocks
+//   socket_buffer_bytes = 4194304   # SO_RCVBUF / SO_SNDBUF requested
+//
+//   [timers]                      # all optional, durations like "40ms"
+//   rto = "40ms"  nack_delay_min = "2ms"  nack_delay_max = "12ms"  status_interval = "50ms" ...
+//
+//   [[member]]
+//   id = 0
+//   address = "10.99.0.1"          # unicast address this member sends from and listens on
+//   port = 7401
+//   [[member]]
+//   ...
+//
+// Member ids must be exactly 0 .. N-1, each once; all addresses of one family.
+// Thread-safety: plain values and functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gcast/options.h"
+#include "gcast/status.h"
+#include "gcast/types.h"
+
+namespace gcast {
+
+enum class Transport {
+  kMulticast,  // one datagram to an IP multicast group per group send
+  kUnicast,    // one datagram per member (clouds, containers, NAT, firewalls)
+};
+std::string_view ToString(Transport t);
+
+struct MemberAddress {
+  MemberId id;
+  std::string address;  // numeric IPv4 or IPv6 address
+  std::uint16_t port = 0;
+};
+
+struct GroupConfig {
+  EngineOptions engine;  // engine.members is the number of [[member]] entries
+  Transport transport = Transport::kMulticast;
+  std::string group_address;  // multicast only
+  std::uint16_t group_port = 0;
+  std::string interface_address;  // multicast only: local address of the interface
+  int ttl = 1;
+  bool loopback = true;
+  std::uint64_t max_message_bytes = 16u << 20;   // default 16 MiB
+  std::uint32_t send_window_messages = 4096;     // default 4096
+  std::uint32_t socket_buffer_bytes = 4u << 20;  // default 4 MiB
+  std::vector<MemberAddress> members;            // index == id
+
+  bool ipv6() const;
+  // InvalidArgument naming the field: duplicate ids, ids not 0..N-1, a group
+  // address that is not multicast, a port out of range, mixed families, ...
+  Status Validate() const;
+  // InvalidArgument if `id` is not a member.
+  Status CheckMember(MemberId id) const;
+};
+
+// Parses a TOML group file's text; `name` prefixes error messages.
+Result<GroupConfig> ParseGroupConfig(std::string_view text, std::string_view name);
+// Reads and parses a group file.
+Result<GroupConfig> LoadGroupConfig(const std::string& path);
+
+}  // namespace gcast
