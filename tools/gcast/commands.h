@@ -13,5 +13,7 @@ using RunFn = std::function<int()>;
 void AddCheckCommand(CLI::App& app, RunFn& run);
 // gcast sim ...
 void AddSimCommand(CLI::App& app, RunFn& run);
+// gcast member --config FILE --id ID ...
+void AddMemberCommand(CLI::App& app, RunFn& run);
 
 }  // namespace gcast::tool

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   gcast::tool::RunFn run;
   gcast::tool::AddSimCommand(app, run);
   gcast::tool::AddCheckCommand(app, run);
+  gcast::tool::AddMemberCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,313 @@
+// Member (include/gcast/member.h): one engine driven by real sockets and real
+// time on its own thread.
+//
+// The event loop waits in epoll on the member's unicast socket, the
+// multicast socket (if the group uses IP multicast) and an eventfd that other
+// threads use to wake it; its timeout is the engine's next deadline. Each
+// wake-up handles every waiting datagram (recvmmsg, a batch at a time), runs
+// due timers, sends everything the engine emitted in one sendmmsg batch, and
+// hands deliveries to the application outside the lock.
+// Thread-safety: `mutex_` guards the engine and the stats; Multicast() runs
+// the engine on the caller's thread under it, so an id is returned at once.
+#include "gcast/member.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "transport/udp/socket_address.h"
+#include "transport/udp/udp_socket.h"
+
+namespace gcast {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+TimePoint Now() {
+  return TimePoint(std::chrono::duration_cast<Duration>(Clock::now().time_since_epoch()));
+}
+
+constexpr std::size_t kReceiveSlots = 64;
+constexpr std::size_t kReceiveSlotBytes = 65536;  // any UDP datagram; MSG_TRUNC never legit
+constexpr int kMaxBatchesPerWake = 32;            // then timers and sends get their turn
+
+class MemberImpl final : public Member {
+ public:
+  MemberImpl(GroupConfig config, MemberId self, MemberOptions options)
+      : config_(std::move(config)), self_(self), options_(std::move(options)) {}
+
+  ~MemberImpl() override { Stop(); }
+
+  Status Open() {
+    EngineOptions eo = config_.engine;
+    eo.send_window_messages = config_.send_window_messages;
+    eo.max_payload_bytes =
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(config_.max_message_bytes, 0xFFFFFFF0u));
+    std::uint64_t seed = options_.seed;
+    if (seed == 0) seed = static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
+    auto engine = MakeEngine(eo, self_, seed ^ (0x9E3779B97F4A7C15ull * (self_.value + 1)));
+    if (!engine.ok()) return engine.status();
+    engine_ = std::move(*engine);
+
+    for (const auto& m : config_.members) {
+      auto addr = udp::SocketAddress::Parse(m.address, m.port);
+      if (!addr.ok()) return addr.status();
+      member_addrs_.push_back(*addr);
+      by_address_.emplace(*addr, m.id);
+    }
+    auto sock = udp::UdpSocket::Bind(member_addrs_[self_.value], config_.socket_buffer_bytes);
+    if (!sock.ok()) return sock.status();
+    unicast_ = std::move(*sock);
+    if (config_.transport == Transport::kMulticast) {
+      auto group = udp::SocketAddress::Parse(config_.group_address, config_.group_port);
+      if (!group.ok()) return group.status();
+      group_addr_ = *group;
+      auto msock = udp::UdpSocket::JoinGroup(group_addr_, config_.interface_address,
+                                             config_.socket_buffer_bytes);
+      if (!msock.ok()) return msock.status();
+      multicast_ = std::move(*msock);
+      if (Status s = unicast_.SetMulticastSend(group_addr_.ipv6(), config_.interface_address,
+                                               config_.ttl, config_.loopback);
+          !s.ok()) {
+        return s;
+      }
+    }
+    stats_.rcvbuf_bytes = unicast_.rcvbuf_bytes();
+    stats_.sndbuf_bytes = unicast_.sndbuf_bytes();
+
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (wake_fd_ < 0 || epoll_fd_ < 0) return Status::Unavailable("epoll/eventfd failed");
+    for (int fd : {unicast_.fd(), multicast_.fd(), wake_fd_}) {
+      if (fd < 0) continue;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.fd = fd;
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    }
+    thread_ = std::thread([this] { Loop(); });
+    return Status::Ok();
+  }
+
+  Result<MessageId> Multicast(std::span<const std::byte> payload, Duration timeout) override {
+    std::unique_lock lock(mutex_);
+    const auto deadline = Clock::now() + timeout;
+    bool waited = false;
+    while (true) {
+      if (stopped_) return Status::Unavailable("member is shut down");
+      auto id = engine_->Multicast(payload, Now());
+      if (id.ok()) {
+        if (options_.on_send) options_.on_send(*id);
+        FlushTransmitsLocked();
+        lock.unlock();
+        Wake();  // the loop drains our own delivery and re-arms its timers
+        return id;
+      }
+      if (id.status().code() != StatusCode::kWouldBlock) return id.status();
+      if (!waited) {
+        stats_.multicast_blocked++;
+        waited = true;
+      }
+      if (window_cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
+          Clock::now() >= deadline) {
+        return id.status();
+      }
+    }
+  }
+
+  std::optional<Delivery> PollDelivery(Duration timeout) override {
+    std::unique_lock lock(mutex_);
+    delivery_cv_.wait_for(lock, timeout, [&] { return !queue_.empty() || stopped_; });
+    if (queue_.empty()) return std::nullopt;
+    Delivery d = std::move(queue_.front());
+    queue_.pop_front();
+    return d;
+  }
+
+  bool AllOwnMessagesStable() const override {
+    std::lock_guard lock(mutex_);
+    return engine_->unstable_own() == 0;
+  }
+
+  MemberStats stats() const override {
+    std::lock_guard lock(mutex_);
+    MemberStats s = stats_;
+    s.engine = engine_->stats();
+    return s;
+  }
+
+  Status Shutdown(Duration flush_timeout) override {
+    bool flushed = true;
+    {
+      std::unique_lock lock(mutex_);
+      if (!stopped_) {
+        flushed =
+            window_cv_.wait_for(lock, flush_timeout, [&] { return engine_->unstable_own() == 0; });
+      }
+    }
+    Stop();
+    if (!flushed) {
+      return Status::WouldBlock(
+          "shutdown: some of this member's messages were not yet held by "
+          "every member when the flush timed out");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) {
+        if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) thread_.join();
+        return;
+      }
+      stopped_ = true;
+    }
+    Wake();
+    if (thread_.joinable()) thread_.join();
+    window_cv_.notify_all();
+    delivery_cv_.notify_all();
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+    if (wake_fd_ >= 0) close(wake_fd_);
+    epoll_fd_ = wake_fd_ = -1;
+  }
+
+  void Wake() {
+    if (wake_fd_ < 0) return;
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto r = write(wake_fd_, &one, sizeof one);
+  }
+
+  void Loop() {
+    udp::ReceiveBatch batch(kReceiveSlots, kReceiveSlotBytes);
+    std::vector<Delivery> deliveries;
+    while (true) {
+      int timeout_ms = 1000;
+      {
+        std::lock_guard lock(mutex_);
+        if (stopped_) return;
+        if (auto d = engine_->NextDeadline()) {
+          const auto wait = *d - Now();
+          timeout_ms = wait <= Duration::zero()
+                           ? 0
+                           : static_cast<int>(std::min<std::int64_t>(
+                                 1000, std::chrono::ceil<std::chrono::milliseconds>(wait).count()));
+        }
+      }
+      epoll_event events[4];
+      const int n = epoll_wait(epoll_fd_, events, 4, timeout_ms);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd_) {
+          std::uint64_t v;
+          [[maybe_unused]] auto r = read(wake_fd_, &v, sizeof v);
+        } else {
+          ReceiveAll(fd == unicast_.fd() ? unicast_ : multicast_, batch);
+        }
+      }
+      {
+        std::lock_guard lock(mutex_);
+        if (stopped_) return;
+        const TimePoint now = Now();
+        if (auto d = engine_->NextDeadline(); d && *d <= now) engine_->OnTimeout(now);
+        FlushTransmitsLocked();
+        while (auto d = engine_->PollDelivery()) deliveries.push_back(std::move(*d));
+        if (!options_.on_delivery) {
+          for (auto& d : deliveries) queue_.push_back(std::move(d));
+          deliveries.clear();
+        }
+      }
+      window_cv_.notify_all();
+      if (!queue_.empty()) delivery_cv_.notify_all();
+      for (const auto& d : deliveries) options_.on_delivery(d);
+      deliveries.clear();
+    }
+  }
+
+  void ReceiveAll(udp::UdpSocket& socket, udp::ReceiveBatch& batch) {
+    for (int round = 0; round < kMaxBatchesPerWake; ++round) {
+      const std::size_t n = socket.Receive(batch);
+      if (n == 0) return;
+      std::lock_guard lock(mutex_);
+      const TimePoint now = Now();
+      for (std::size_t i = 0; i < n; ++i) {
+        stats_.datagrams_received++;
+        auto it = by_address_.find(batch.source(i));
+        if (it == by_address_.end()) {
+          stats_.from_non_members++;  // not in the group: never reaches the engine
+          continue;
+        }
+        if (it->second == self_) continue;  // our own multicast, looped back
+        if (batch.truncated(i)) {
+          stats_.from_non_members++;
+          continue;
+        }
+        engine_->OnPacket(it->second, batch.bytes(i), now);
+      }
+      FlushTransmitsLocked();
+      if (n < kReceiveSlots) return;
+    }
+  }
+
+  // Sends everything the engine emitted. REQUIRES: mutex_ held.
+  void FlushTransmitsLocked() {
+    transmits_.clear();
+    out_.clear();
+    while (auto t = engine_->PollTransmit()) transmits_.push_back(std::move(*t));
+    for (const Transmit& t : transmits_) {
+      if (t.to) {
+        out_.push_back({&member_addrs_[t.to->value], t.bytes});
+      } else if (config_.transport == Transport::kMulticast) {
+        out_.push_back({&group_addr_, t.bytes});
+      } else {
+        for (std::uint32_t m = 0; m < member_addrs_.size(); ++m) {
+          if (m != self_.value) out_.push_back({&member_addrs_[m], t.bytes});
+        }
+      }
+    }
+    if (out_.empty()) return;
+    stats_.datagrams_sent += unicast_.Send(out_, stats_.send_errors);
+  }
+
+  const GroupConfig config_;
+  const MemberId self_;
+  const MemberOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable window_cv_;
+  std::condition_variable delivery_cv_;
+  std::unique_ptr<Engine> engine_;
+  MemberStats stats_;
+  std::vector<udp::SocketAddress> member_addrs_;
+  std::unordered_map<udp::SocketAddress, MemberId, udp::SocketAddressHash> by_address_;
+  udp::SocketAddress group_addr_;
+  udp::UdpSocket unicast_;
+  udp::UdpSocket multicast_;
+  int wake_fd_ = -1;
+  int epoll_fd_ = -1;
+  std::thread thread_;
+  bool stopped_ = false;
+  std::deque<Delivery> queue_;
+  std::vector<Transmit> transmits_;    // scratch, reused
+  std::vector<udp::OutDatagram> out_;  // scratch, reused
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Member>> Member::Start(const GroupConfig& config, MemberId self,
+                                              MemberOptions options) {
+  if (Status s = config.Validate(); !s.ok()) return s;
+  if (Status s = config.CheckMember(self); !s.ok()) return s;
+  auto m = std::make_unique<MemberImpl>(config, self, std::move(options));
+  if (Status s = m->Open(); !s.ok()) return s;
+  return std::unique_ptr<Member>(std::move(m));
+}
+
+}  // namespace gcast
