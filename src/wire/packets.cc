@@ -24,26 +24,42 @@ void Acks(Writer& w, std::span<const AckEntry> acks) {
   }
 }
 
-MemberId ReadMember(Reader& r) {
-  return MemberId{static_cast<std::uint32_t>(r.VarintAtMost(kMaxMemberId))};
+// A field that was read whole but is out of range fails the reader (so loops
+// stop) and sets `range_error`, so that Decode reports kBadValue, not
+// kTruncated. A field cut short (reader already failed) is left as truncated.
+void Check(Reader& r, bool in_range, bool& range_error) {
+  if (r.ok() && !in_range) {
+    range_error = true;
+    r.Fail();
+  }
 }
 
-void ReadAcks(Reader& r, std::vector<AckEntry>& out) {
-  const std::uint64_t n = r.VarintAtMost(kMaxEntries);
+std::uint64_t ReadAtMost(Reader& r, std::uint64_t max, bool& range_error) {
+  const std::uint64_t v = r.Varint();
+  Check(r, v <= max, range_error);
+  return r.ok() ? v : 0;
+}
+
+MemberId ReadMember(Reader& r, bool& range_error) {
+  return MemberId{static_cast<std::uint32_t>(ReadAtMost(r, kMaxMemberId, range_error))};
+}
+
+void ReadAcks(Reader& r, std::vector<AckEntry>& out, bool& range_error) {
+  const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
   for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
     AckEntry a;
-    a.member = ReadMember(r);
+    a.member = ReadMember(r, range_error);
     a.floor = r.Varint();
     out.push_back(a);
   }
 }
 
-void ReadMessage(Reader& r, MemberId origin, std::vector<MessageEntry>& out) {
+void ReadMessage(Reader& r, MemberId origin, std::vector<MessageEntry>& out, bool& range_error) {
   MessageEntry m;
   m.origin = origin;
   m.seq = r.Varint();
+  Check(r, m.seq != 0, range_error);
   m.payload = r.LengthPrefixed();
-  if (m.seq == 0) r.Fail();
   out.push_back(m);
 }
 
@@ -51,13 +67,20 @@ void ReadMessage(Reader& r, MemberId origin, std::vector<MessageEntry>& out) {
 
 std::string_view ToString(DecodeError e) {
   switch (e) {
-    case DecodeError::kOk: return "ok";
-    case DecodeError::kTruncated: return "truncated";
-    case DecodeError::kBadMagic: return "bad magic";
-    case DecodeError::kBadVersion: return "unsupported version";
-    case DecodeError::kBadType: return "unknown packet type";
-    case DecodeError::kBadValue: return "field out of range";
-    case DecodeError::kTrailingBytes: return "trailing bytes";
+    case DecodeError::kOk:
+      return "ok";
+    case DecodeError::kTruncated:
+      return "truncated";
+    case DecodeError::kBadMagic:
+      return "bad magic";
+    case DecodeError::kBadVersion:
+      return "unsupported version";
+    case DecodeError::kBadType:
+      return "unknown packet type";
+    case DecodeError::kBadValue:
+      return "field out of range";
+    case DecodeError::kTrailingBytes:
+      return "trailing bytes";
   }
   return "?";
 }
@@ -74,60 +97,60 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
   const std::uint8_t type = r.U8();
   out.sender = MemberId{r.U32()};
   if (out.sender.value > kMaxMemberId) return DecodeError::kBadValue;
-  // Distinguish "ran out of bytes" from "a value out of range" after the fact.
+  // Set by Check: distinguishes "a value out of range" from "ran out of bytes".
   bool range_error = false;
   switch (static_cast<PacketType>(type)) {
     case PacketType::kChanData: {
       out.link_seq = r.Varint();
+      Check(r, out.link_seq != 0, range_error);
       out.ack = r.Varint();
-      const MemberId origin = ReadMember(r);
-      ReadMessage(r, origin, out.messages);
-      range_error = r.ok() && out.link_seq == 0;
+      const MemberId origin = ReadMember(r, range_error);
+      ReadMessage(r, origin, out.messages, range_error);
       break;
     }
     case PacketType::kChanAck: {
       out.ack = r.Varint();
-      const std::uint64_t n = r.VarintAtMost(kMaxEntries);
+      const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
       for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
         SeqRange range;
         range.first = r.Varint();
         range.last = r.Varint();
-        if (range.first <= out.ack || range.last < range.first) range_error = true;
+        Check(r, range.first > out.ack && range.last >= range.first, range_error);
         out.sacks.push_back(range);
       }
       break;
     }
     case PacketType::kIpData:
       out.seq = r.Varint();
-      ReadAcks(r, out.acks);
+      Check(r, out.seq != 0, range_error);
+      ReadAcks(r, out.acks, range_error);
       out.messages.push_back(MessageEntry{out.sender, out.seq, r.LengthPrefixed()});
-      range_error = r.ok() && out.seq == 0;
       break;
     case PacketType::kNack: {
       out.attempt = r.Varint();
-      const std::uint64_t n = r.VarintAtMost(kMaxEntries);
+      const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
       for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
         NackRange range;
-        range.origin = ReadMember(r);
+        range.origin = ReadMember(r, range_error);
         range.first = r.Varint();
         range.last = r.Varint();
-        if (range.first == 0 || range.last < range.first) range_error = true;
+        Check(r, range.first != 0 && range.last >= range.first, range_error);
         out.nacks.push_back(range);
       }
       break;
     }
     case PacketType::kRepair: {
-      const std::uint64_t n = r.VarintAtMost(kMaxEntries);
+      const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
       for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
-        const MemberId origin = ReadMember(r);
-        ReadMessage(r, origin, out.messages);
+        const MemberId origin = ReadMember(r, range_error);
+        ReadMessage(r, origin, out.messages, range_error);
       }
       break;
     }
     case PacketType::kStatus:
       out.seq = r.Varint();
       out.holding = r.Varint();
-      ReadAcks(r, out.acks);
+      ReadAcks(r, out.acks, range_error);
       break;
     default:
       return DecodeError::kBadType;
