@@ -93,6 +93,10 @@ struct EngineOptions {
   // Own messages transmitted but not yet acknowledged by every member (ip) or
   // by the peer (1:1 channels); further messages wait in a backlog.
   std::uint32_t max_in_flight_messages = 1024;  // default 1024
+  // ip flow control counts only members heard from within this time, so a
+  // crashed member cannot stall the others' sending (stability and repairs
+  // still count every member: this is not a failure detector).
+  Duration flow_silence_timeout = std::chrono::seconds(1);  // default 1s
 
   // Checks the relations between fields; InvalidArgument names the field.
   Status Validate() const;

@@ -96,6 +96,9 @@ Status EngineOptions::Validate() const {
     return Status::InvalidArgument("max_datagram_bytes: must be in [256, 65000]");
   }
   if (max_payload_bytes < 1) return Status::InvalidArgument("max_payload_bytes: must be >= 1");
+  if (flow_silence_timeout <= status_interval) {
+    return Status::InvalidArgument("flow_silence_timeout: must be > status_interval");
+  }
   if (max_in_flight_messages < 1) {
     return Status::InvalidArgument("max_in_flight_messages: must be >= 1");
   }

@@ -75,6 +75,7 @@ class NackMulticast final : public ReliabilityLayer {
       outbox_.stats->packets_invalid++;
       return;
     }
+    last_heard_[from.value] = now;
     switch (packet.type) {
       case wire::PacketType::kIpData:
         OnAcks(from, packet.acks, now);
@@ -111,6 +112,7 @@ class NackMulticast final : public ReliabilityLayer {
     if (status_due_ && *status_due_ <= now) {
       status_due_.reset();
       UpdateStability();
+      if (!backlog_.empty()) UpdateOwnAcked(now);
       if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) {
         SendStatus();
         ack_changed_ = false;
@@ -226,7 +228,7 @@ class NackMulticast final : public ReliabilityLayer {
         CheckGaps(oi, now);
       }
     }
-    if (own_acks_moved) UpdateOwnAcked();
+    if (own_acks_moved) UpdateOwnAcked(now);
   }
 
   // Tail loss: the sender says how far it has transmitted.
@@ -436,10 +438,11 @@ class NackMulticast final : public ReliabilityLayer {
 
   // Flow control: how far every member has our messages; transmits the
   // backlog as the window opens.
-  void UpdateOwnAcked() {
+  void UpdateOwnAcked(TimePoint now) {
     std::uint64_t min = highest_transmitted_;
     for (std::uint32_t m = 0; m < options_.members; ++m) {
-      if (m != self_.value) min = std::min(min, acks_[m][self_.value]);
+      const bool silent = !last_heard_[m] || now - *last_heard_[m] > options_.flow_silence_timeout;
+      if (m != self_.value && !silent) min = std::min(min, acks_[m][self_.value]);
     }
     own_acked_min_ = std::max(own_acked_min_, min);
     const auto& retained = origins_[self_.value].retained;
@@ -470,6 +473,8 @@ class NackMulticast final : public ReliabilityLayer {
   std::uint64_t highest_transmitted_ = 0;  // own messages put on the wire
   std::uint64_t own_acked_min_ = 0;        // every member has our 1..this
   std::deque<std::uint64_t> backlog_;      // own seqs waiting for the window
+  std::vector<std::optional<TimePoint>> last_heard_ =
+      std::vector<std::optional<TimePoint>>(options_.members);  // flow control only
   const double backoff_lambda_;
   const Duration status_interval_;
 };

@@ -19,6 +19,7 @@ namespace {
 struct CheckArgs {
   std::string ordering = "none";
   bool no_agreement = false;
+  bool safety_only = false;
   std::size_t max_violations = 20;
   std::vector<std::string> traces;
 };
@@ -40,7 +41,8 @@ int RunCheck(const CheckArgs& args) {
                   std::make_move_iterator(trace->end()));
   }
   CheckOptions options = CheckOptions::ForOrdering(*ordering);
-  options.agreement = !args.no_agreement;
+  options.agreement = !args.no_agreement && !args.safety_only;
+  options.validity = !args.safety_only;
   options.max_violations_per_property = args.max_violations;
   const CheckReport report = CheckTrace(events, options);
 
@@ -83,6 +85,10 @@ void AddCheckCommand(CLI::App& app, RunFn& run) {
   cmd->add_flag("--no-agreement", args->no_agreement,
                 "skip agreement, for reliabilities that do not\n"
                 "promise it when a sender crashes (basic)");
+  cmd->add_flag("--safety-only", args->safety_only,
+                "check only integrity and order (no validity, no\n"
+                "agreement): for total orders that wait for a\n"
+                "crashed member until the membership changes");
   cmd->add_option("--max-violations", args->max_violations,
                   "violations printed per property (all are\n"
                   "counted)")
