@@ -7,7 +7,7 @@ packages=(
   cmake make g++ clang clang-format libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
-  python3
+  python3 iproute2 nftables
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,7 @@
 // held by every member (up to --flush-timeout), keeps delivering for
 // --linger, and exits. SIGINT/SIGTERM end it the same way, at once.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -59,13 +60,20 @@ struct Output {
 
 std::atomic<int> g_signal{0};
 
+double PeakRssMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
+}
+
 void PrintStats(const Member& m) {
   const MemberStats s = m.stats();
   const auto& e = s.engine;
   std::fprintf(stderr,
                "gcast member: delivered %llu; datagrams sent %llu received %llu; data %llu, "
                "nack %llu, retransmit %llu, ack %llu, status %llu; invalid %llu, from "
-               "non-members %llu, send errors %llu; retained peak %llu; rcvbuf %u sndbuf %u\n",
+               "non-members %llu, send errors %llu; retained peak %llu; rcvbuf %u sndbuf %u; "
+               "peak RSS %.1f MiB\n",
                static_cast<unsigned long long>(e.delivered),
                static_cast<unsigned long long>(s.datagrams_sent),
                static_cast<unsigned long long>(s.datagrams_received),
@@ -77,7 +85,8 @@ void PrintStats(const Member& m) {
                static_cast<unsigned long long>(e.packets_invalid),
                static_cast<unsigned long long>(s.from_non_members),
                static_cast<unsigned long long>(s.send_errors),
-               static_cast<unsigned long long>(e.retained_peak), s.rcvbuf_bytes, s.sndbuf_bytes);
+               static_cast<unsigned long long>(e.retained_peak), s.rcvbuf_bytes, s.sndbuf_bytes,
+               PeakRssMiB());
 }
 
 int RunMember(const MemberArgs& a) {
