@@ -89,6 +89,9 @@ class Engine {
 
   virtual std::optional<Transmit> PollTransmit() = 0;
   virtual std::optional<Delivery> PollDelivery() = 0;
+  // With EngineOptions::record_arrivals: the next application message that
+  // arrived whole at this member (before any hold-back), in arrival order.
+  virtual std::optional<MessageId> PollArrival() = 0;
 
   // Own messages (fragments count one each) that some member may still lack:
   // what flow control and a flushing shutdown wait on.

@@ -98,6 +98,11 @@ struct EngineOptions {
   // still count every member: this is not a failure detector).
   Duration flow_silence_timeout = std::chrono::seconds(1);  // default 1s
 
+  // Record each application message's arrival (from the network or from
+  // this member itself) for Engine::PollArrival, e.g. for space-time
+  // diagrams: the time from arrival to delivery is the hold-back time.
+  bool record_arrivals = false;  // default false
+
   // Checks the relations between fields; InvalidArgument names the field.
   Status Validate() const;
 };

@@ -112,6 +112,13 @@ class EngineImpl final : public Engine {
   }
 
   std::uint64_t unstable_own() const override { return reliability_->UnstableOwn(); }
+  std::optional<MessageId> PollArrival() override {
+    if (ordering_->arrivals.empty()) return std::nullopt;
+    MessageId id = ordering_->arrivals.front();
+    ordering_->arrivals.pop_front();
+    return id;
+  }
+
   const EngineStats& stats() const override { return stats_; }
   MemberId self() const override { return self_; }
 

@@ -122,6 +122,7 @@ class Orderer final : public OrderingLayer {
   }
 
   void OnApp(AppMsg msg) {
+    if (options_.record_arrivals) arrivals.push_back(msg.id);
     if (isis_) return IsisPropose(std::move(msg));
     if (!total_) {
       ready_.clear();

@@ -35,6 +35,7 @@ class OrderingLayer {
 
   std::deque<Delivery> deliveries;  // to the application, in order
   std::deque<Body> control;         // bodies to multicast
+  std::deque<MessageId> arrivals;   // application messages that arrived (if recorded)
 };
 
 std::unique_ptr<OrderingLayer> MakeOrderingLayer(const EngineOptions& options, MemberId self,
