@@ -178,8 +178,13 @@ class NackMulticast final : public ReliabilityLayer {
       GCAST_ASSERT(it != o.retained.end());
       outbox_.deliveries.push_back(RDelivery{m.origin, o.delivered, it->second});
       ack_changed_ = true;
+      ++unacked_arrivals_;
     }
     acks_[self_.value][m.origin.value] = o.delivered;
+    if (unacked_arrivals_ >= std::max<std::uint64_t>(1, options_.max_in_flight_messages / 4)) {
+      SendStatus();  // a fast sender's window must not wait for the status interval
+      ack_changed_ = false;
+    }
     outbox_.stats->held_back = CountHeldBack();
     CheckGaps(m.origin.value, now);
     ArmStatus(now);
@@ -360,20 +365,23 @@ class NackMulticast final : public ReliabilityLayer {
 
   // Frees every retained message that every member has.
   void UpdateStability() {
-    for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
-      Origin& o = origins_[oi];
-      if (o.retained.empty()) continue;
-      std::uint64_t stable = o.delivered;
-      for (std::uint32_t m = 0; m < options_.members && stable > o.stable; ++m) {
-        stable = std::min(stable, acks_[m][oi]);
-      }
-      if (stable <= o.stable) continue;
-      o.stable = stable;
-      auto end = o.retained.upper_bound(stable);
-      const auto freed = static_cast<std::uint64_t>(std::distance(o.retained.begin(), end));
-      o.retained.erase(o.retained.begin(), end);
-      outbox_.stats->retained -= freed;
+    for (std::uint32_t oi = 0; oi < options_.members; ++oi) UpdateStability(oi);
+  }
+
+  // Frees origin oi's messages that every member has. O(members).
+  void UpdateStability(std::uint32_t oi) {
+    Origin& o = origins_[oi];
+    if (o.retained.empty()) return;
+    std::uint64_t stable = o.delivered;
+    for (std::uint32_t m = 0; m < options_.members && stable > o.stable; ++m) {
+      stable = std::min(stable, acks_[m][oi]);
     }
+    if (stable <= o.stable) return;
+    o.stable = stable;
+    auto end = o.retained.upper_bound(stable);
+    const auto freed = static_cast<std::uint64_t>(std::distance(o.retained.begin(), end));
+    o.retained.erase(o.retained.begin(), end);
+    outbox_.stats->retained -= freed;
   }
 
   // Our ack vector: for each origin, how far we have everything. For
@@ -408,7 +416,10 @@ class NackMulticast final : public ReliabilityLayer {
       piggyback_.push_back(a);
     }
     if (n > 0) ack_rotation_ = (ack_rotation_ + piggyback_.size()) % n;
-    if (piggyback_.size() == n) ack_changed_ = false;  // all of it rode along
+    if (piggyback_.size() == n) {  // all of it rode along
+      ack_changed_ = false;
+      unacked_arrivals_ = 0;
+    }
     std::vector<std::byte> bytes;
     wire::EncodeIpData(bytes, self_, seq, piggyback_, body);
     outbox_.Send(std::nullopt, PacketKind::kData, std::move(bytes));
@@ -432,6 +443,7 @@ class NackMulticast final : public ReliabilityLayer {
       }
       std::vector<std::byte> bytes;
       wire::EncodeStatus(bytes, self_, highest_transmitted_, outbox_.stats->retained, piggyback_);
+      unacked_arrivals_ = 0;
       outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
     } while (i < ack_vector_.size());
   }
@@ -445,6 +457,7 @@ class NackMulticast final : public ReliabilityLayer {
       if (m != self_.value && !silent) min = std::min(min, acks_[m][self_.value]);
     }
     own_acked_min_ = std::max(own_acked_min_, min);
+    UpdateStability(self_.value);  // frees the send window as acks arrive
     const auto& retained = origins_[self_.value].retained;
     while (!backlog_.empty() &&
            backlog_.front() - own_acked_min_ <= options_.max_in_flight_messages) {
@@ -466,7 +479,9 @@ class NackMulticast final : public ReliabilityLayer {
   std::map<std::pair<std::uint32_t, std::uint64_t>, TimePoint> pending_repairs_;
   std::optional<TimePoint> status_due_;
   bool ack_changed_ = false;
-  bool owe_status_ = false;                 // someone retaining messages asked for our acks
+  bool owe_status_ = false;  // someone retaining messages asked for our acks
+  // Messages delivered since our ack vector last went out in full.
+  std::uint64_t unacked_arrivals_ = 0;
   std::vector<wire::AckEntry> ack_vector_;  // scratch, reused
   std::vector<wire::AckEntry> piggyback_;   // scratch, reused
   std::size_t ack_rotation_ = 0;

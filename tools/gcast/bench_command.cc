@@ -1,0 +1,435 @@
+// gcast bench: a group of N member processes (each in its own network
+// namespace on a bridge when run as root, on 127.0.0.1 with unicast fan-out
+// otherwise), one or more senders, a chosen reliability x ordering, payload
+// size and count, optional random loss (nftables, root only). Reports
+// delivered messages/s and MB/s at the slowest receiver, one-way latency
+// percentiles, NACKs, retransmissions and peak RSS, as medians over --runs.
+// --raw measures plain UDP with the same batching instead; --baseline runs raw
+// and gcast alternately and reports gcast as a ratio of the raw rate.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_common.h"
+#include "commands.h"
+#include "gcast/options.h"
+
+extern char** environ;
+
+namespace gcast::tool {
+namespace {
+
+struct BenchArgs {
+  std::uint32_t members = 4;
+  std::uint32_t senders = 1;
+  std::string reliability = "ip";
+  std::string ordering = "fifo";
+  std::string total = "sequencer";
+  std::uint32_t payload_bytes = 1024;
+  std::uint64_t count = 200000;
+  double loss = 0;
+  double rate = 0;
+  bool raw = false;
+  bool baseline = false;
+  std::uint32_t runs = 5;
+  std::string transport;  // multicast | unicast; default: multicast if root
+  bool no_netns = false;
+  bool json = false;
+  double timeout_s = 120;
+  std::uint32_t bundle_bytes = 0;  // 0: the group default
+};
+
+struct Env {
+  bool netns = false;
+  std::string prefix;
+  std::uint32_t n = 0;
+  std::string dir;
+};
+
+int Sh(const std::string& cmd) { return std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()); }
+
+void TeardownNetns(const Env& env) {
+  if (!env.netns) return;
+  for (std::uint32_t i = 1; i <= env.n; ++i) {
+    Sh("ip netns del " + env.prefix + "m" + std::to_string(i));
+    Sh("ip link del " + env.prefix + "b" + std::to_string(i));
+  }
+  Sh("ip link del " + env.prefix + "br");
+}
+
+bool SetupNetns(Env& env, double loss_pct) {
+  const std::string& p = env.prefix;
+  bool ok = Sh("ip link add " + p + "br type bridge && ip link set " + p + "br up") == 0;
+  for (std::uint32_t i = 1; ok && i <= env.n; ++i) {
+    const std::string s = std::to_string(i), ns = p + "m" + s, v = p + "v" + s, b = p + "b" + s;
+    ok = Sh("ip netns add " + ns) == 0 &&
+         Sh("ip link add " + v + " type veth peer name " + b) == 0 &&
+         Sh("ip link set " + v + " netns " + ns) == 0 &&
+         Sh("ip link set " + b + " master " + p + "br up") == 0 &&
+         Sh("ip -n " + ns + " link set lo up") == 0 &&
+         Sh("ip -n " + ns + " addr add 10.98.0." + s + "/24 dev " + v) == 0 &&
+         Sh("ip -n " + ns + " link set " + v + " up") == 0 &&
+         Sh("ip -n " + ns + " route add 224.0.0.0/4 dev " + v) == 0;
+    if (ok && loss_pct > 0) {
+      const std::string nft = "ip netns exec " + ns + " nft ";
+      ok = Sh(nft + "add table inet gcastloss") == 0 &&
+           Sh(nft + "'add chain inet gcastloss in { type filter hook input priority 0; }'") == 0 &&
+           Sh(nft + "add rule inet gcastloss in udp dport 9000-9099 numgen random mod 1000 '<' " +
+              std::to_string(static_cast<int>(loss_pct * 10)) + " drop") == 0;
+    }
+  }
+  return ok;
+}
+
+std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bool multicast) {
+  std::string s;
+  s += "reliability = \"" + a.reliability + "\"\nordering = \"" + a.ordering + "\"\n";
+  if (PromisesTotal(*ParseOrdering(a.ordering))) s += "total = \"" + a.total + "\"\n";
+  s += std::string("transport = \"") + (multicast ? "multicast" : "unicast") + "\"\n";
+  const auto addr = [&](std::uint32_t i) {
+    return env.netns ? "10.98.0." + std::to_string(i + 1) : std::string("127.0.0.1");
+  };
+  if (multicast) {
+    s += "[multicast]\ngroup = \"239.98.0.1\"\nport = 9000\ninterface = \"" + addr(self) +
+         "\"\nloopback = false\n";
+  }
+  s += "[limits]\nsend_window_messages = 8192\nsocket_buffer_bytes = 8388608\n";
+  if (a.bundle_bytes > 0) s += "bundle_bytes = " + std::to_string(a.bundle_bytes) + "\n";
+  for (std::uint32_t i = 0; i < env.n; ++i) {
+    s += "[[member]]\nid = " + std::to_string(i) + "\naddress = \"" + addr(i) +
+         "\"\nport = " + std::to_string(9001 + i) + "\n";
+  }
+  return s;
+}
+
+struct RunResult {
+  bool ok = false;
+  double msgs_per_s = 0;  // at the slowest receiver
+  double mb_per_s = 0;
+  double p50_us = 0, p99_us = 0, p999_us = 0;  // worst receiver
+  std::uint64_t nacks = 0, retransmissions = 0, delivered_min = 0, expected = 0;
+  double peak_rss_mib = 0;
+  std::string error;
+};
+
+RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string& self_exe,
+                 int run_index, int total_runs, const std::string& label) {
+  RunResult r;
+  const std::int64_t start_at = MonotonicNs() + 700'000'000;
+  std::vector<pid_t> pids;
+  for (std::uint32_t i = 0; i < env.n; ++i) {
+    std::vector<std::string> argv;
+    if (env.netns) argv = {"ip", "netns", "exec", env.prefix + "m" + std::to_string(i + 1)};
+    const std::string report = env.dir + "/report" + std::to_string(i) + ".json";
+    std::remove(report.c_str());
+    for (const std::string& s : {self_exe,
+                                 std::string("bench-node"),
+                                 std::string("--config"),
+                                 env.dir + "/group" + std::to_string(i) + ".toml",
+                                 std::string("--id"),
+                                 std::to_string(i),
+                                 std::string("--senders"),
+                                 std::to_string(a.senders),
+                                 std::string("--count"),
+                                 std::to_string(a.count),
+                                 std::string("--payload-bytes"),
+                                 std::to_string(a.payload_bytes),
+                                 std::string("--rate"),
+                                 std::to_string(a.rate),
+                                 std::string("--start-at-ns"),
+                                 std::to_string(start_at),
+                                 std::string("--timeout"),
+                                 std::to_string(a.timeout_s),
+                                 std::string("--report"),
+                                 report}) {
+      argv.push_back(s);
+    }
+    if (raw) argv.push_back("--raw");
+    std::vector<char*> cargv;
+    for (auto& s : argv) cargv.push_back(s.data());
+    cargv.push_back(nullptr);
+    pid_t pid = 0;
+    if (posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ) != 0) {
+      r.error = "cannot start " + argv[0];
+      return r;
+    }
+    pids.push_back(pid);
+  }
+  // Progress while the nodes run.
+  std::size_t running = pids.size();
+  const std::int64_t t0 = MonotonicNs();
+  while (running > 0) {
+    running = 0;
+    for (pid_t& pid : pids) {
+      if (pid == 0) continue;
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pid = 0;
+      } else {
+        ++running;
+      }
+    }
+    if (!a.json && isatty(2)) {
+      std::fprintf(stderr, "\r%s run %d/%d: %.1f s, %zu of %u members still running   ",
+                   label.c_str(), run_index, total_runs,
+                   static_cast<double>(MonotonicNs() - t0) / 1e9, running, env.n);
+    }
+    if (running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!a.json && isatty(2)) std::fprintf(stderr, "\r%78s\r", "");
+  r.ok = true;
+  r.msgs_per_s = 1e30;
+  for (std::uint32_t i = 0; i < env.n; ++i) {
+    std::ifstream f(env.dir + "/report" + std::to_string(i) + ".json");
+    const nlohmann::json j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      r.ok = false;
+      r.error = "member " + std::to_string(i) + " wrote no report";
+      return r;
+    }
+    r.peak_rss_mib = std::max(r.peak_rss_mib, j.value("peak_rss_mib", 0.0));
+    r.nacks += j.value("nacks", 0ull);
+    r.retransmissions += j.value("retransmissions", 0ull);
+    const bool is_sender = j.value("sender", false);
+    if (is_sender && a.senders == 1) continue;  // a lone sender receives nothing from others
+    const std::uint64_t delivered = j.value("delivered", 0ull);
+    const double secs = static_cast<double>(j.value("last_ns", 0ll)) / 1e9;
+    const double rate = secs > 0 ? static_cast<double>(delivered) / secs : 0;
+    if (rate < r.msgs_per_s) {
+      r.msgs_per_s = rate;
+      r.mb_per_s = rate * a.payload_bytes / 1e6;
+    }
+    r.delivered_min = r.delivered_min == 0 ? delivered : std::min(r.delivered_min, delivered);
+    const auto& lat = j["latency"];
+    if (lat.is_object()) {
+      r.p50_us = std::max(r.p50_us, lat.value("p50_us", 0.0));
+      r.p99_us = std::max(r.p99_us, lat.value("p99_us", 0.0));
+      r.p999_us = std::max(r.p999_us, lat.value("p999_us", 0.0));
+    }
+  }
+  const std::uint64_t per_receiver = (a.senders == 1 ? 1 : a.senders) * a.count;
+  r.expected = per_receiver;
+  if (r.msgs_per_s == 1e30) r.msgs_per_s = 0;
+  return r;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+nlohmann::json Summarise(const std::vector<RunResult>& runs) {
+  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx;
+  std::uint64_t delivered_min = UINT64_MAX, expected = 0;
+  for (const auto& r : runs) {
+    rate.push_back(r.msgs_per_s);
+    mb.push_back(r.mb_per_s);
+    p50.push_back(r.p50_us);
+    p99.push_back(r.p99_us);
+    p999.push_back(r.p999_us);
+    rss.push_back(r.peak_rss_mib);
+    nacks.push_back(static_cast<double>(r.nacks));
+    rtx.push_back(static_cast<double>(r.retransmissions));
+    delivered_min = std::min(delivered_min, r.delivered_min);
+    expected = r.expected;
+  }
+  nlohmann::json j;
+  j["runs"] = runs.size();
+  j["msgs_per_s"] = Median(rate);
+  j["mb_per_s"] = Median(mb);
+  j["latency_us"] = {{"p50", Median(p50)}, {"p99", Median(p99)}, {"p999", Median(p999)}};
+  j["peak_rss_mib"] = Median(rss);
+  j["nacks"] = Median(nacks);
+  j["retransmissions"] = Median(rtx);
+  j["delivered_min"] = delivered_min;
+  j["expected_per_receiver"] = expected;
+  j["all_runs_msgs_per_s"] = rate;
+  return j;
+}
+
+void PrintSummary(const std::string& label, const nlohmann::json& s) {
+  std::printf(
+      "%-6s median of %d runs: %.0f msg/s, %.1f MB/s at the slowest receiver; latency "
+      "p50 %.0f us, p99 %.0f us, p99.9 %.0f us; NACKs %.0f, retransmissions %.0f; "
+      "peak RSS %.1f MiB; delivered %llu of %llu\n",
+      label.c_str(), s["runs"].get<int>(), s["msgs_per_s"].get<double>(),
+      s["mb_per_s"].get<double>(), s["latency_us"]["p50"].get<double>(),
+      s["latency_us"]["p99"].get<double>(), s["latency_us"]["p999"].get<double>(),
+      s["nacks"].get<double>(), s["retransmissions"].get<double>(), s["peak_rss_mib"].get<double>(),
+      static_cast<unsigned long long>(s["delivered_min"].get<std::uint64_t>()),
+      static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));
+}
+
+Env* g_env = nullptr;
+void OnSignal(int) {
+  if (g_env) TeardownNetns(*g_env);
+  std::_Exit(130);
+}
+
+int RunBench(const BenchArgs& a) {
+  auto fail = [](const std::string& msg) {
+    std::cerr << "gcast bench: " << msg << "\n";
+    return 2;
+  };
+  if (auto r = ParseReliability(a.reliability); !r.ok()) return fail(r.status().message());
+  if (auto o = ParseOrdering(a.ordering); !o.ok()) return fail(o.status().message());
+  if (auto t = ParseTotalAlgorithm(a.total); !t.ok()) return fail(t.status().message());
+  if (a.members < 2) return fail("--members must be at least 2");
+  if (a.senders < 1 || a.senders > a.members) return fail("--senders must be in 1..--members");
+  const bool root = geteuid() == 0;
+  Env env;
+  env.n = a.members;
+  env.netns = root && !a.no_netns && Sh("command -v ip && command -v nft") == 0;
+  if (a.loss > 0 && !env.netns) return fail("--loss needs root (nftables in network namespaces)");
+  bool multicast = env.netns;
+  if (a.transport == "unicast") multicast = false;
+  if (a.transport == "multicast") {
+    if (!env.netns) return fail("multicast needs root: members run in network namespaces");
+    multicast = true;
+  }
+  char tmpl[] = "/tmp/gcast-bench-XXXXXX";
+  if (!mkdtemp(tmpl)) return fail("cannot make a temporary directory");
+  env.dir = tmpl;
+  env.prefix = "gcb" + std::to_string(getpid() % 100000);
+  g_env = &env;
+  signal(SIGINT, OnSignal);
+  signal(SIGTERM, OnSignal);
+  if (env.netns && !SetupNetns(env, a.loss)) {
+    TeardownNetns(env);
+    return fail("could not set up network namespaces (ip/nft failed)");
+  }
+  for (std::uint32_t i = 0; i < env.n; ++i) {
+    std::ofstream(env.dir + "/group" + std::to_string(i) + ".toml")
+        << GroupFile(a, env, i, multicast);
+  }
+  char exe[4096] = {};
+  const ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  const std::string self_exe = len > 0 ? std::string(exe, static_cast<std::size_t>(len)) : "gcast";
+  if (!a.json) {
+    std::printf(
+        "gcast bench: %u members (%s, %s), %u sender(s) x %llu messages of %u bytes, "
+        "reliability %s, ordering %s, loss %.1f%%, %u runs\n",
+        env.n, env.netns ? "network namespaces on a bridge" : "127.0.0.1",
+        multicast ? "IP multicast" : "unicast fan-out", a.senders,
+        static_cast<unsigned long long>(a.count), a.payload_bytes, a.reliability.c_str(),
+        a.ordering.c_str(), a.loss, a.runs);
+  }
+  std::vector<RunResult> gc, raw;
+  int status = 0;
+  for (std::uint32_t run = 1; run <= a.runs; ++run) {
+    if (a.raw || a.baseline) {
+      raw.push_back(OneRun(a, env, true, self_exe, static_cast<int>(run), static_cast<int>(a.runs),
+                           "raw UDP"));
+      if (!raw.back().ok) status = 1;
+    }
+    if (!a.raw) {
+      gc.push_back(OneRun(a, env, false, self_exe, static_cast<int>(run), static_cast<int>(a.runs),
+                          "gcast"));
+      if (!gc.back().ok) status = 1;
+    }
+  }
+  TeardownNetns(env);
+  std::system(("rm -rf " + env.dir).c_str());
+  for (const auto* v : {&gc, &raw}) {
+    for (const auto& r : *v) {
+      if (!r.ok) std::cerr << "gcast bench: " << r.error << "\n";
+    }
+  }
+  if (status != 0) return status;
+  nlohmann::json out;
+  out["members"] = a.members;
+  out["senders"] = a.senders;
+  out["reliability"] = a.reliability;
+  out["ordering"] = a.ordering;
+  out["total"] = a.total;
+  out["payload_bytes"] = a.payload_bytes;
+  out["count"] = a.count;
+  out["loss_percent"] = a.loss;
+  out["transport"] = multicast ? "multicast" : "unicast";
+  out["netns"] = env.netns;
+  if (!gc.empty()) out["gcast"] = Summarise(gc);
+  if (!raw.empty()) out["raw"] = Summarise(raw);
+  if (!gc.empty() && !raw.empty() && out["raw"]["msgs_per_s"].get<double>() > 0) {
+    out["ratio_to_raw"] =
+        out["gcast"]["msgs_per_s"].get<double>() / out["raw"]["msgs_per_s"].get<double>();
+  }
+  if (!gc.empty()) {
+    const auto& g = out["gcast"];
+    if (g["delivered_min"].get<std::uint64_t>() < g["expected_per_receiver"].get<std::uint64_t>()) {
+      std::cerr << "gcast bench: a receiver did not deliver every message\n";
+      status = 1;
+    }
+  }
+  if (a.json) {
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    if (out.contains("raw")) PrintSummary("raw", out["raw"]);
+    if (out.contains("gcast")) PrintSummary("gcast", out["gcast"]);
+    if (out.contains("ratio_to_raw")) {
+      std::printf("gcast / raw UDP: %.2f (medians of runs alternated on this machine)\n",
+                  out["ratio_to_raw"].get<double>());
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+void AddBenchNodeCommand(CLI::App& app, RunFn& run);
+
+void AddBenchCommand(CLI::App& app, RunFn& run) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench",
+      "Measure a group of member processes: delivered messages/s and MB/s at the slowest\n"
+      "receiver, one-way latency, NACKs, retransmissions, peak RSS (medians over --runs).\n"
+      "As root each member runs in its own network namespace on a bridge (IP multicast,\n"
+      "optional --loss); otherwise on 127.0.0.1 with unicast fan-out.\n"
+      "Example: gcast bench --members 4 --senders 1 --payload-bytes 1024 --count 200000 "
+      "--baseline");
+  cmd->add_option("--members,-n", args->members, "Group size")->capture_default_str();
+  cmd->add_option("--senders", args->senders, "Members 0..K-1 send --count messages each")
+      ->capture_default_str();
+  cmd->add_option("--reliability,-r", args->reliability, "basic | reliable | ip")
+      ->capture_default_str();
+  cmd->add_option("--ordering,-o", args->ordering,
+                  "none | fifo | causal | total | fifo-total | causal-total")
+      ->capture_default_str();
+  cmd->add_option("--total", args->total, "sequencer | isis")->capture_default_str();
+  cmd->add_option("--payload-bytes", args->payload_bytes, "Message size (>= 20)")
+      ->capture_default_str()
+      ->check(CLI::Range(20u, 16u << 20));
+  cmd->add_option("--count", args->count, "Messages per sender")->capture_default_str();
+  cmd->add_option("--loss", args->loss, "Random loss in percent at every member (root)")
+      ->check(CLI::Range(0.0, 50.0));
+  cmd->add_option("--rate", args->rate, "Messages/s per sender (default: as fast as possible)");
+  cmd->add_flag("--raw", args->raw, "Plain UDP only (the baseline), no gcast");
+  cmd->add_flag("--baseline", args->baseline,
+                "Alternate raw UDP and gcast runs and report gcast as a ratio of raw");
+  cmd->add_option("--runs", args->runs, "Runs (medians are reported)")->capture_default_str();
+  cmd->add_option("--transport", args->transport,
+                  "multicast | unicast (default: multicast as root)")
+      ->check(CLI::IsMember({"multicast", "unicast"}));
+  cmd->add_flag("--no-netns", args->no_netns, "Run on 127.0.0.1 even as root");
+  cmd->add_option("--bundle-bytes", args->bundle_bytes,
+                  "Bundle small messages into datagrams up to this size (0: group default)");
+  cmd->add_option("--timeout", args->timeout_s, "Seconds a run may take")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON object with the figures");
+  cmd->callback([&run, args] { run = [args] { return RunBench(*args); }; });
+  AddBenchNodeCommand(app, run);
+}
+
+}  // namespace gcast::tool

@@ -1,0 +1,285 @@
+// gcast bench-node: one process of a `gcast bench` run (started by the bench
+// driver, not by hand). A sender multicasts --count messages of
+// --payload-bytes as fast as flow control allows (or at --rate); every
+// member counts deliveries and measures one-way latency from the send time
+// carried in each payload (CLOCK_MONOTONIC: the same clock for every process
+// on this host, network namespaces included). With --raw the same payloads go
+// over plain UDP (no reliability, no order) with the same batching: the
+// baseline. Writes one JSON report line to --report.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "bench_common.h"
+#include "commands.h"
+#include "gcast/config.h"
+#include "gcast/member.h"
+#include "transport/udp/socket_address.h"
+#include "transport/udp/udp_socket.h"
+
+namespace gcast::tool {
+namespace {
+
+struct NodeArgs {
+  std::string config;
+  std::uint32_t id = 0;
+  std::uint32_t senders = 1;
+  std::uint64_t count = 100000;
+  std::uint32_t payload_bytes = 1024;
+  double rate = 0;
+  bool raw = false;
+  std::int64_t start_at_ns = 0;
+  double timeout_s = 60;
+  std::string report;
+};
+
+// Payload layout: [send time ns: 8][sender: 4][seq: 8][filler].
+constexpr std::size_t kHeader = 20;
+
+void Fill(std::vector<std::byte>& p, std::uint32_t sender, std::uint64_t seq) {
+  const std::int64_t t = MonotonicNs();
+  std::memcpy(p.data(), &t, 8);
+  std::memcpy(p.data() + 8, &sender, 4);
+  std::memcpy(p.data() + 12, &seq, 8);
+}
+
+struct Recorder {
+  std::mutex mu;
+  std::vector<std::uint32_t> latency_ns;  // capped at 4.29 s
+  std::uint64_t delivered = 0;
+  std::uint64_t bytes = 0;
+  std::int64_t first_ns = 0;
+  std::int64_t last_ns = 0;
+  std::atomic<std::uint64_t> delivered_atomic{0};
+
+  void Record(std::span<const std::byte> payload) {
+    const std::int64_t now = MonotonicNs();
+    std::int64_t sent = now;
+    if (payload.size() >= kHeader) std::memcpy(&sent, payload.data(), 8);
+    std::lock_guard lock(mu);
+    if (delivered == 0) first_ns = now;
+    last_ns = now;
+    ++delivered;
+    bytes += payload.size();
+    const std::int64_t lat = std::clamp<std::int64_t>(now - sent, 0, 0xFFFFFFFF);
+    if (latency_ns.size() < 4'000'000) latency_ns.push_back(static_cast<std::uint32_t>(lat));
+    delivered_atomic.store(delivered, std::memory_order_relaxed);
+  }
+};
+
+void SleepUntilNs(std::int64_t t) {
+  while (true) {
+    const std::int64_t now = MonotonicNs();
+    if (now >= t) return;
+    std::this_thread::sleep_for(
+        std::chrono::nanoseconds(std::min<std::int64_t>(t - now, 1'000'000)));
+  }
+}
+
+double PeakRssMiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+nlohmann::json LatencyJson(std::vector<std::uint32_t>& v) {
+  nlohmann::json j;
+  if (v.empty()) return j;
+  auto pct = [&](double p) {
+    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return static_cast<double>(v[k]) / 1000.0;
+  };
+  j["p50_us"] = pct(0.50);
+  j["p99_us"] = pct(0.99);
+  j["p999_us"] = pct(0.999);
+  return j;
+}
+
+// Paces a sender at `rate` messages per second (0: no pacing).
+class Pacer {
+ public:
+  explicit Pacer(double rate) : interval_ns_(rate > 0 ? 1e9 / rate : 0), start_(MonotonicNs()) {}
+  void Wait(std::uint64_t i) {
+    if (interval_ns_ <= 0) return;
+    SleepUntilNs(start_ + static_cast<std::int64_t>(interval_ns_ * static_cast<double>(i)));
+  }
+
+ private:
+  double interval_ns_;
+  std::int64_t start_;
+};
+
+int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann::json& out) {
+  const auto& me = config.members[a.id];
+  auto local = udp::SocketAddress::Parse(me.address, me.port);
+  auto sock = udp::UdpSocket::Bind(*local, config.socket_buffer_bytes);
+  if (!sock.ok()) {
+    std::cerr << "bench-node: " << sock.status().message() << "\n";
+    return 2;
+  }
+  udp::UdpSocket group_sock;
+  std::vector<udp::SocketAddress> dests;
+  if (config.transport == Transport::kMulticast) {
+    auto group = udp::SocketAddress::Parse(config.group_address, config.group_port);
+    auto g =
+        udp::UdpSocket::JoinGroup(*group, config.interface_address, config.socket_buffer_bytes);
+    if (!g.ok()) {
+      std::cerr << "bench-node: " << g.status().message() << "\n";
+      return 2;
+    }
+    group_sock = std::move(*g);
+    (void)sock->SetMulticastSend(group->ipv6(), config.interface_address, config.ttl, false);
+    dests.push_back(*group);
+  } else {
+    for (const auto& m : config.members) {
+      if (m.id.value != a.id) dests.push_back(*udp::SocketAddress::Parse(m.address, m.port));
+    }
+  }
+  const bool sender = a.id < a.senders;
+  const std::uint64_t expected = (sender ? a.senders - 1 : a.senders) * a.count;
+  std::atomic<bool> done{false};
+  std::thread receiver([&] {
+    udp::ReceiveBatch batch(64, 65536);
+    udp::UdpSocket& rs = config.transport == Transport::kMulticast ? group_sock : *sock;
+    std::int64_t idle_since = MonotonicNs();
+    while (!done) {
+      const std::size_t n = rs.Receive(batch);
+      if (n == 0) {
+        if (rec.delivered_atomic.load() >= expected) break;
+        const std::int64_t now = MonotonicNs();
+        // Raw UDP loses what it loses: stop 1 s after the last datagram.
+        if (rec.delivered_atomic.load() > 0 && now - rec.last_ns > 1'000'000'000) break;
+        if (now - idle_since > static_cast<std::int64_t>(a.timeout_s * 1e9)) break;
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+        continue;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t from = 0;
+        if (batch.bytes(i).size() >= kHeader) std::memcpy(&from, batch.bytes(i).data() + 8, 4);
+        if (from != a.id) rec.Record(batch.bytes(i));
+      }
+    }
+  });
+  SleepUntilNs(a.start_at_ns);
+  std::uint64_t errors = 0;
+  if (sender) {
+    std::vector<std::vector<std::byte>> payloads(64, std::vector<std::byte>(a.payload_bytes));
+    std::vector<udp::OutDatagram> batch;
+    Pacer pacer(a.rate);
+    for (std::uint64_t i = 0; i < a.count;) {
+      batch.clear();
+      const std::uint64_t n =
+          std::min<std::uint64_t>(std::max<std::size_t>(1, 64 / dests.size()), a.count - i);
+      for (std::uint64_t k = 0; k < n; ++k) {
+        pacer.Wait(i + k);
+        Fill(payloads[k], a.id, i + k + 1);
+        for (const auto& d : dests) batch.push_back({&d, payloads[k]});
+      }
+      sock->Send(batch, errors);
+      i += n;
+    }
+  }
+  receiver.join();
+  done = true;
+  out["send_errors"] = errors;
+  return 0;
+}
+
+int RunNode(const NodeArgs& a) {
+  auto config = LoadGroupConfig(a.config);
+  if (!config.ok()) {
+    std::cerr << "bench-node: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (a.payload_bytes < kHeader) {
+    std::cerr << "bench-node: --payload-bytes must be at least " << kHeader << "\n";
+    return 2;
+  }
+  Recorder rec;
+  nlohmann::json out;
+  out["id"] = a.id;
+  const bool sender = a.id < a.senders;
+  out["sender"] = sender;
+  const std::int64_t started = MonotonicNs();
+  if (a.raw) {
+    if (int rc = RunRaw(a, *config, rec, out); rc != 0) return rc;
+  } else {
+    MemberOptions options;
+    options.on_delivery = [&rec](const Delivery& d) { rec.Record(d.payload); };
+    auto member = Member::Start(*config, MemberId{a.id}, options);
+    if (!member.ok()) {
+      std::cerr << "bench-node: " << member.status().message() << "\n";
+      return 2;
+    }
+    const std::uint64_t expected = a.senders * a.count;
+    SleepUntilNs(a.start_at_ns);
+    if (sender) {
+      std::vector<std::byte> payload(a.payload_bytes);
+      Pacer pacer(a.rate);
+      for (std::uint64_t i = 0; i < a.count; ++i) {
+        pacer.Wait(i);
+        Fill(payload, a.id, i + 1);
+        auto id = (*member)->Multicast(payload, std::chrono::seconds(30));
+        if (!id.ok()) {
+          std::cerr << "bench-node: multicast: " << id.status().message() << "\n";
+          break;
+        }
+      }
+    }
+    const std::int64_t deadline = MonotonicNs() + static_cast<std::int64_t>(a.timeout_s * 1e9);
+    while (rec.delivered_atomic.load() < expected && MonotonicNs() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    const MemberStats s = (*member)->stats();
+    (void)(*member)->Shutdown(std::chrono::seconds(2));
+    out["nacks"] = s.engine.packets_sent[static_cast<int>(PacketKind::kNack)];
+    out["retransmissions"] = s.engine.packets_sent[static_cast<int>(PacketKind::kRetransmit)];
+    out["datagrams_sent"] = s.datagrams_sent;
+    out["datagrams_received"] = s.datagrams_received;
+    out["send_errors"] = s.send_errors;
+    out["multicast_blocked"] = s.multicast_blocked;
+    out["expected"] = expected;
+  }
+  std::lock_guard lock(rec.mu);
+  out["delivered"] = rec.delivered;
+  out["bytes"] = rec.bytes;
+  out["first_ns"] = rec.first_ns - a.start_at_ns;
+  out["last_ns"] = rec.last_ns - a.start_at_ns;
+  out["latency"] = LatencyJson(rec.latency_ns);
+  out["peak_rss_mib"] = PeakRssMiB();
+  out["wall_s"] = static_cast<double>(MonotonicNs() - started) / 1e9;
+  std::ofstream f(a.report);
+  f << out.dump() << "\n";
+  return f ? 0 : 2;
+}
+
+}  // namespace
+
+void AddBenchNodeCommand(CLI::App& app, RunFn& run) {
+  auto args = std::make_shared<NodeArgs>();
+  CLI::App* cmd = app.add_subcommand("bench-node", "(internal) one process of `gcast bench`");
+  cmd->group("");  // hidden from --help
+  cmd->add_option("--config", args->config)->required();
+  cmd->add_option("--id", args->id)->required();
+  cmd->add_option("--senders", args->senders);
+  cmd->add_option("--count", args->count);
+  cmd->add_option("--payload-bytes", args->payload_bytes);
+  cmd->add_option("--rate", args->rate);
+  cmd->add_flag("--raw", args->raw);
+  cmd->add_option("--start-at-ns", args->start_at_ns)->required();
+  cmd->add_option("--timeout", args->timeout_s);
+  cmd->add_option("--report", args->report)->required();
+  cmd->callback([&run, args] { run = [args] { return RunNode(*args); }; });
+}
+
+}  // namespace gcast::tool
