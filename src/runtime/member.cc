@@ -43,7 +43,13 @@ class MemberImpl final : public Member {
   MemberImpl(GroupConfig config, MemberId self, MemberOptions options)
       : config_(std::move(config)), self_(self), options_(std::move(options)) {}
 
-  ~MemberImpl() override { Stop(); }
+  ~MemberImpl() override {
+    Stop();
+    // Closed only here, not in Stop(): a Multicast() racing Shutdown() may
+    // still Wake() after Stop(), and must not write to a closed (or reused) fd.
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+    if (wake_fd_ >= 0) close(wake_fd_);
+  }
 
   Status Open() {
     EngineOptions eo = config_.engine;
@@ -162,22 +168,19 @@ class MemberImpl final : public Member {
   }
 
  private:
+  // Stops and joins the thread. Concurrent callers queue on stop_mutex_: the
+  // first joins, the others then find nothing to join. (Joining while holding
+  // mutex_ would deadlock with the loop, which takes mutex_ to see stopped_.)
   void Stop() {
+    std::lock_guard stop(stop_mutex_);
     {
       std::lock_guard lock(mutex_);
-      if (stopped_) {
-        if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) thread_.join();
-        return;
-      }
       stopped_ = true;
     }
     Wake();
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) thread_.join();
     window_cv_.notify_all();
     delivery_cv_.notify_all();
-    if (epoll_fd_ >= 0) close(epoll_fd_);
-    if (wake_fd_ >= 0) close(wake_fd_);
-    epoll_fd_ = wake_fd_ = -1;
   }
 
   void Wake() {
@@ -189,6 +192,7 @@ class MemberImpl final : public Member {
   void Loop() {
     udp::ReceiveBatch batch(kReceiveSlots, kReceiveSlotBytes);
     std::vector<Delivery> deliveries;
+    bool queued = false;  // queue_ is read under the lock only
     while (true) {
       int timeout_ms = 1000;
       {
@@ -224,9 +228,10 @@ class MemberImpl final : public Member {
           for (auto& d : deliveries) queue_.push_back(std::move(d));
           deliveries.clear();
         }
+        queued = !queue_.empty();
       }
       window_cv_.notify_all();
-      if (!queue_.empty()) delivery_cv_.notify_all();
+      if (queued) delivery_cv_.notify_all();
       for (const auto& d : deliveries) options_.on_delivery(d);
       deliveries.clear();
     }
@@ -281,6 +286,7 @@ class MemberImpl final : public Member {
   const MemberId self_;
   const MemberOptions options_;
   mutable std::mutex mutex_;
+  std::mutex stop_mutex_;  // serialises Stop(); never taken under mutex_
   std::condition_variable window_cv_;
   std::condition_variable delivery_cv_;
   std::unique_ptr<Engine> engine_;
