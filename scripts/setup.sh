@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev
   python3 iproute2 nftables
+  libxml2-dev chromium
 )
 missing=()
 for p in "${packages[@]}"; do

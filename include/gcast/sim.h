@@ -65,7 +65,18 @@ struct SimOptions {
   // agreement. Failure detection and view changes are what restore liveness.
   bool safety_only_on_stall = false;
   std::ostream* trace = nullptr;  // JSON Lines of send/deliver/crash if set
-  bool trace_packets = false;     // also packet events (pkt_send, pkt_recv, pkt_drop)
+  // Also packet events, one per packet sent, received or dropped, and the
+  // arrival of each application message at each member (before hold-back):
+  //   {"node":N,"ev":"pkt_send"|"pkt_recv"|"pkt_drop","from":F,"pkt":P,
+  //    "to":M|"group","kind":K[,"body":B][,"msgs":["S:Q",..]],"t":T}
+  //   {"node":N,"ev":"arrive","sender":S,"seq":Q,"t":T}
+  // P numbers the transmitted packets from 1 (a group datagram is one packet;
+  // its receptions, duplicates and drops share P). K is the PacketKind; B the
+  // ordering body a data or retransmit packet carries (app, order, propose,
+  // agree, fragment) and "msgs" its application messages. A correlated loss
+  // is a pkt_drop at the sender itself (node == from). The checker ignores
+  // these events. Default false.
+  bool trace_packets = false;
   // Called about every 10% of the run's multicasts, for progress displays.
   std::function<void(std::uint32_t issued, std::uint32_t total)> progress;
 };

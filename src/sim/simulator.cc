@@ -15,6 +15,8 @@
 
 #include "common/rng.h"
 #include "gcast/sim.h"
+#include "protocol/ordering_body.h"
+#include "wire/codec.h"
 #include "wire/packets.h"
 
 namespace gcast {
@@ -23,6 +25,14 @@ namespace {
 using Bytes = std::shared_ptr<const std::vector<std::byte>>;
 
 enum class EventType { kPacket, kTimer, kMulticast, kCrash, kCheck };
+
+// What the packet events of one transmitted packet share (only when tracing
+// packets): its id, destination and the fields after "from".
+struct PacketNote {
+  std::uint64_t id = 0;
+  std::string fields;  // ,"to":..,"kind":..[,"body":..][,"msgs":[..]]
+};
+using Note = std::shared_ptr<const PacketNote>;
 
 struct Event {
   TimePoint at;
@@ -33,6 +43,7 @@ struct Event {
   std::uint32_t index = 0;   // multicast number
   PacketKind kind = PacketKind::kData;
   Bytes bytes;
+  Note note;  // set only when tracing packets
   bool operator>(const Event& o) const { return at != o.at ? at > o.at : order > o.order; }
 };
 
@@ -90,8 +101,11 @@ class Simulator {
   Simulator(const SimOptions& options)
       : o_(options), rng_(options.seed), nodes_(options.engine.members) {
     Rng seeds(options.seed ^ 0xA5A5A5A55A5A5A5Aull);
+    // Arrival times (for hold-back intervals in diagrams) only cost when traced.
+    EngineOptions engine = o_.engine;
+    engine.record_arrivals = tracing_packets();
     for (std::uint32_t i = 0; i < nodes_.size(); ++i) {
-      nodes_[i].engine = std::move(MakeEngine(o_.engine, MemberId{i}, seeds.Next()).value());
+      nodes_[i].engine = std::move(MakeEngine(engine, MemberId{i}, seeds.Next()).value());
     }
     senders_ = o_.senders;
     if (senders_.empty()) {
@@ -148,7 +162,7 @@ class Simulator {
       case EventType::kPacket: {
         Node& n = nodes_[e.member];
         if (n.crashed) return;
-        TracePacket("pkt_recv", e.member, e.from, e.kind);
+        TracePacket("pkt_recv", e.member, e.from, e.note);
         n.engine->OnPacket(MemberId{e.from}, *e.bytes, now_);
         return Drain(e.member);
       }
@@ -210,6 +224,7 @@ class Simulator {
   // Delivers the engine's effects: deliveries to the trace, transmits to the network.
   void Drain(std::uint32_t m) {
     Node& n = nodes_[m];
+    DrainArrivals(m);
     while (auto d = n.engine->PollDelivery()) OnDelivery(m, d->id);
     while (auto t = n.engine->PollTransmit()) Transmit(m, *t, nullptr);
     ArmTimer(m);
@@ -217,6 +232,7 @@ class Simulator {
 
   void DrainPartial(std::uint32_t m) {
     Node& n = nodes_[m];
+    DrainArrivals(m);
     while (auto d = n.engine->PollDelivery()) OnDelivery(m, d->id);
     // Receivers that get this multicast: a random non-empty strict subset.
     std::vector<bool> gets(nodes_.size(), false);
@@ -234,6 +250,16 @@ class Simulator {
     while (auto t = n.engine->PollTransmit()) {
       if (t->to && !gets[t->to->value]) continue;
       Transmit(m, *t, &gets);
+    }
+  }
+
+  // Arrivals are recorded only when tracing packets; written before the
+  // deliveries they may have caused, as they happened first.
+  void DrainArrivals(std::uint32_t m) {
+    if (!tracing_packets()) return;
+    while (auto id = nodes_[m].engine->PollArrival()) {
+      *o_.trace << "{\"node\":" << m << ",\"ev\":\"arrive\",\"sender\":" << id->sender.value
+                << ",\"seq\":" << id->seq.value << ",\"t\":" << ToNanos(now_) << "}\n";
     }
   }
 
@@ -262,17 +288,18 @@ class Simulator {
   void Transmit(std::uint32_t from, const gcast::Transmit& t, const std::vector<bool>* only) {
     result_.packets[static_cast<int>(t.kind)]++;
     auto bytes = std::make_shared<const std::vector<std::byte>>(t.bytes);
-    TracePacket("pkt_send", from, from, t.kind);
+    Note note = tracing_packets() ? MakeNote(t) : nullptr;
+    TracePacket("pkt_send", from, from, note);
     bool lost_any = false;
     if (!t.to && rng_.Chance(o_.correlated_loss)) {
       lost_any = true;
-      TracePacket("pkt_drop", from, from, t.kind);
+      TracePacket("pkt_drop", from, from, note);
     } else {
       for (std::uint32_t to = 0; to < nodes_.size(); ++to) {
         if (to == from || (t.to && t.to->value != to) || (only && !(*only)[to])) continue;
         if (Partitioned(from, to) || rng_.Chance(o_.loss)) {
           lost_any = true;
-          TracePacket("pkt_drop", to, from, t.kind);
+          TracePacket("pkt_drop", to, from, note);
           continue;
         }
         const int copies = rng_.Chance(o_.dup) ? 2 : 1;
@@ -283,7 +310,7 @@ class Simulator {
             delay += Duration(static_cast<Duration::rep>(
                 rng_.UniformInt(0, static_cast<std::uint64_t>(o_.reorder_delay.count()))));
           }
-          Push(Event{now_ + delay, 0, EventType::kPacket, to, from, 0, t.kind, bytes});
+          Push(Event{now_ + delay, 0, EventType::kPacket, to, from, 0, t.kind, bytes, note});
         }
       }
     }
@@ -352,10 +379,55 @@ class Simulator {
     events_.push_back(std::move(e));
   }
 
-  void TracePacket(const char* ev, std::uint32_t node, std::uint32_t from, PacketKind kind) {
-    if (!o_.trace || !o_.trace_packets) return;
+  bool tracing_packets() const { return o_.trace && o_.trace_packets; }
+
+  // {"node":N,"ev":EV,"from":F,"pkt":P,"to":M|"group","kind":K[,"body":B][,"msgs":[..]],"t":T}
+  void TracePacket(const char* ev, std::uint32_t node, std::uint32_t from, const Note& note) {
+    if (!note) return;
     *o_.trace << "{\"node\":" << node << ",\"ev\":\"" << ev << "\",\"from\":" << from
-              << ",\"kind\":\"" << ToString(kind) << "\",\"t\":" << ToNanos(now_) << "}\n";
+              << ",\"pkt\":" << note->id << note->fields << ",\"t\":" << ToNanos(now_) << "}\n";
+  }
+
+  // Numbers the packet and decodes what it carries: "body" names the ordering
+  // body of a data or repair packet (app, order, propose, agree, fragment) and
+  // "msgs" the application messages in it, as "sender:seq".
+  Note MakeNote(const gcast::Transmit& t) {
+    auto note = std::make_shared<PacketNote>();
+    note->id = ++packets_traced_;
+    std::string& f = note->fields;
+    f = t.to ? ",\"to\":" + std::to_string(t.to->value) : std::string(",\"to\":\"group\"");
+    f += ",\"kind\":\"" + std::string(ToString(t.kind)) + "\"";
+    if (wire::Decode(t.bytes, packet_) != wire::DecodeError::kOk) return note;
+    using wire::PacketType;
+    if (packet_.type != PacketType::kChanData && packet_.type != PacketType::kIpData &&
+        packet_.type != PacketType::kRepair) {
+      return note;  // `messages` holds only stale entries for the other types
+    }
+    std::string msgs;
+    std::optional<BodyKind> body;
+    for (const auto& m : packet_.messages) {
+      const auto kind = PeekKind(m.payload);
+      if (!body) body = kind;
+      if (kind != BodyKind::kApp) continue;
+      wire::Reader r(m.payload);
+      r.U8();  // kind
+      r.U8();  // flags
+      const std::uint64_t seq = r.Varint();
+      if (!r.ok()) continue;
+      msgs += (msgs.empty() ? "\"" : ",\"") + std::to_string(m.origin.value) + ":" +
+              std::to_string(seq) + "\"";
+    }
+    if (body) f += ",\"body\":\"" + std::string(BodyName(*body)) + "\"";
+    if (!msgs.empty()) f += ",\"msgs\":[" + msgs + "]";
+    return note;
+  }
+
+  // By the body's first byte, so that a kind added later is named, not rejected.
+  static std::string_view BodyName(BodyKind k) {
+    static constexpr std::string_view kNames[] = {"unknown", "app",      "order", "propose",
+                                                  "agree",   "fragment", "bundle"};
+    const auto i = static_cast<std::size_t>(k);
+    return i < std::size(kNames) ? kNames[i] : kNames[0];
   }
 
   void Finish(const CheckOptions& check) {
@@ -393,6 +465,8 @@ class Simulator {
   std::unordered_map<MessageId, std::uint32_t> delivered_by_correct_;  // -> correct deliverers
   std::vector<TraceEvent> events_;
   SimResult result_;
+  std::uint64_t packets_traced_ = 0;
+  wire::Packet packet_;  // decode scratch for packet notes
 
  public:
   std::uint32_t progress_step_ = 0;

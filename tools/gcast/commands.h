@@ -15,6 +15,8 @@ void AddCheckCommand(CLI::App& app, RunFn& run);
 void AddSimCommand(CLI::App& app, RunFn& run);
 // gcast member --config FILE --id ID ...
 void AddMemberCommand(CLI::App& app, RunFn& run);
+// gcast diagram TRACE... -o run.svg
+void AddDiagramCommand(CLI::App& app, RunFn& run);
 // gcast bench ... (and its hidden per-process helper, bench-node)
 void AddBenchCommand(CLI::App& app, RunFn& run);
 

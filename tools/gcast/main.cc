@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   gcast::tool::AddSimCommand(app, run);
   gcast::tool::AddCheckCommand(app, run);
   gcast::tool::AddMemberCommand(app, run);
+  gcast::tool::AddDiagramCommand(app, run);
   gcast::tool::AddBenchCommand(app, run);
   try {
     app.parse(argc, argv);

@@ -4,8 +4,10 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "commands.h"
+#include "diagram/diagram.h"
 #include "gcast/sim.h"
 #include "parse.h"
 
@@ -30,6 +32,7 @@ struct SimArgs {
   std::string until = "60s";
   std::string trace;
   bool trace_packets = false;
+  std::string svg;
   bool quiet = false;
   bool json = false;
 };
@@ -128,6 +131,46 @@ void PrintJson(const SimOptions& o, const SimResult& r) {
   std::printf("%s\n", j.dump().c_str());
 }
 
+// --svg: draws the run from its trace (kept in memory, with packet events).
+Status WriteSvg(const SimArgs& a, const SimOptions& o, const CheckOptions& check,
+                const std::string& trace) {
+  std::istringstream in(trace);
+  diagram::RunTrace run;
+  if (Status s = diagram::ReadRunTrace(in, "trace", run); !s.ok()) return s;
+  diagram::DiagramOptions d;
+  d.check = check;
+  d.title = "gcast sim: " + std::to_string(o.engine.members) + " members, " +
+            std::string(ToString(o.engine.reliability)) + ", " +
+            std::string(ToString(o.engine.ordering)) +
+            (PromisesTotal(o.engine.ordering) ? " by " + std::string(ToString(o.engine.total))
+                                              : std::string()) +
+            ", seed " + std::to_string(o.seed);
+  Result<std::string> svg = diagram::RenderDiagram(run, d);
+  if (!svg.ok()) {
+    return Status::InvalidArgument(
+        "--svg: " + svg.status().message() +
+        " (gcast diagram does, on a trace written with --trace FILE --trace-packets)");
+  }
+  std::ofstream out(a.svg, std::ios::binary);
+  out << *svg;
+  out.close();
+  if (!out) return Status::InvalidArgument("--svg: cannot write '" + a.svg + "'");
+  return Status::Ok();
+}
+
+// The trace file without packet events, as a run without --trace-packets writes it.
+void WriteTraceWithoutPackets(const std::string& trace, std::ostream& out) {
+  std::istringstream in(trace);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("\"ev\":\"pkt_") != std::string::npos ||
+        line.find("\"ev\":\"arrive\"") != std::string::npos) {
+      continue;
+    }
+    out << line << '\n';
+  }
+}
+
 int RunSim(const SimArgs& a) {
   SimOptions o;
   auto fail = [](const Status& s) {
@@ -181,6 +224,11 @@ int RunSim(const SimArgs& a) {
     o.trace = trace.get();
     o.trace_packets = a.trace_packets;
   }
+  std::ostringstream svg_trace;  // with --svg: every event, packets included
+  if (!a.svg.empty()) {
+    o.trace = &svg_trace;
+    o.trace_packets = true;
+  }
   const bool crashes = !o.crashes.empty();
   o.safety_only_on_stall = crashes && PromisesTotal(o.engine.ordering);
   CheckOptions check = CheckOptions::ForOrdering(o.engine.ordering);
@@ -195,11 +243,23 @@ int RunSim(const SimArgs& a) {
   auto result = RunSimulation(o, check);
   if (!result.ok()) return fail(result.status());
   if (show_progress) std::fprintf(stderr, "\rgcast sim: all %u multicasts issued\n", o.messages);
+  if (trace && !a.svg.empty()) {
+    if (a.trace_packets) {
+      *trace << svg_trace.str();
+    } else {
+      WriteTraceWithoutPackets(svg_trace.str(), *trace);
+    }
+  }
   if (trace) trace->flush();
   if (a.json) {
     PrintJson(o, *result);
   } else if (!a.quiet || !result->check.ok()) {
     PrintSummary(o, *result);
+  }
+  if (!a.svg.empty()) {
+    CheckOptions drawn = check;  // highlight what the run's own check reported
+    if (!result->liveness_checked) drawn.validity = drawn.agreement = false;
+    if (Status s = WriteSvg(a, o, drawn, svg_trace.str()); !s.ok()) return fail(s);
   }
   return result->check.ok() ? 0 : 1;
 }
@@ -257,6 +317,9 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
   sim->add_option("--trace", args->trace, "Write the JSON Lines trace to FILE");
   sim->add_flag("--trace-packets", args->trace_packets,
                 "Also trace packet events (pkt_send, pkt_recv, pkt_drop)");
+  sim->add_option("--svg", args->svg,
+                  "Draw the run as a space-time diagram into FILE (SVG; see gcast diagram).\n"
+                  "Refused (exit 2) if too large to draw legibly");
   sim->add_flag("--quiet,-q", args->quiet, "Print the summary only on violations");
   sim->add_flag("--json", args->json, "Print the summary as one JSON object");
   sim->callback([&run, args] { run = [args] { return RunSim(*args); }; });
