@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
 #include <unordered_set>
 
 namespace gcast::diagram {
@@ -86,13 +85,29 @@ void AddStamps(const RunTrace& run, const Selection& sel,
       scene.sends.push_back(Dot{s.node, s.id, s.t_ns, involved.contains(s.id)});
     }
   }
-  // Hold-back: from a message's first arrival at a member to its delivery there.
-  std::map<std::pair<std::uint32_t, MessageId>, std::int64_t> delivered;
-  for (const auto& s : run.deliveries) delivered.emplace(std::pair{s.node.value, s.id}, s.t_ns);
-  std::set<std::pair<std::uint32_t, MessageId>> seen;
-  for (const auto& a : run.arrivals) {
-    if (!sel.Has(a.node) || !seen.insert({a.node.value, a.id}).second) continue;
-    auto it = delivered.find({a.node.value, a.id});
+  // Hold-back: from a message's first arrival at a member to its delivery
+  // there. Arrival is the earlier of the engine's "arrive" event (at the
+  // ordering layer) and the first packet carrying the message (which also
+  // shows the time a reliability layer holds it waiting for a repair).
+  using Key = std::pair<std::uint32_t, MessageId>;
+  std::map<Key, std::int64_t> delivered;
+  for (const auto& s : run.deliveries) delivered.emplace(Key{s.node.value, s.id}, s.t_ns);
+  std::map<Key, std::int64_t> arrived;
+  auto arrive = [&](MemberId node, MessageId id, std::int64_t t) {
+    auto [it, fresh] = arrived.emplace(Key{node.value, id}, t);
+    if (!fresh) it->second = std::min(it->second, t);
+  };
+  for (const auto& a : run.arrivals) arrive(a.node, a.id, a.t_ns);
+  for (const auto& [key, p] : run.packets) {
+    for (const auto& r : p.receptions) {
+      if (r.dropped) continue;
+      for (const auto& m : p.messages) arrive(r.node, m, r.t_ns);
+    }
+  }
+  for (const auto& [key, t] : arrived) {
+    const Stamp a{MemberId{key.first}, key.second, t};
+    if (!sel.Has(a.node)) continue;
+    auto it = delivered.find(key);
     HoldBack h{a.node, a.id, a.t_ns, sel.to, it != delivered.end(), involved.contains(a.id)};
     if (h.delivered) h.t1_ns = it->second;
     if (auto c = run.crashes.find(a.node.value); !h.delivered && c != run.crashes.end()) {
