@@ -19,6 +19,7 @@
 //   max_message_bytes   = 16777216  # default 16 MiB
 //   send_window_messages = 4096     # unstable own messages before Multicast() blocks
 //   socket_buffer_bytes = 4194304   # SO_RCVBUF / SO_SNDBUF requested
+//   bundle_bytes = 1336             # bundle small multicasts per datagram (0: off)
 //
 //   [timers]                      # all optional, durations like "40ms"
 //   rto = "40ms"  nack_delay_min = "2ms"  nack_delay_max = "12ms"  status_interval = "50ms" ...
@@ -68,7 +69,11 @@ struct GroupConfig {
   std::uint64_t max_message_bytes = 16u << 20;   // default 16 MiB
   std::uint32_t send_window_messages = 4096;     // default 4096
   std::uint32_t socket_buffer_bytes = 4u << 20;  // default 4 MiB
-  std::vector<MemberAddress> members;            // index == id
+  // Small multicasts are bundled into datagrams of up to this many bytes
+  // (0: off). Default: what a datagram holds (max_datagram_bytes - 64).
+  static constexpr std::uint32_t kBundleDefault = 0xFFFFFFFF;
+  std::uint32_t bundle_bytes = kBundleDefault;
+  std::vector<MemberAddress> members;  // index == id
 
   bool ipv6() const;
   // InvalidArgument naming the field: duplicate ids, ids not 0..N-1, a group

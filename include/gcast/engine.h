@@ -48,9 +48,12 @@ struct Transmit {
   std::vector<std::byte> bytes;
 };
 
+// A delivered message. `payload` views bytes that `storage` keeps alive (the
+// datagram or bundle it arrived in): delivery copies nothing.
 struct Delivery {
   MessageId id;
-  std::vector<std::byte> payload;
+  std::span<const std::byte> payload;
+  std::shared_ptr<const std::vector<std::byte>> storage;
 };
 
 // Counters an engine keeps about itself.
@@ -65,6 +68,7 @@ struct EngineStats {
   std::uint64_t retained_peak = 0;  // largest value of `retained`
   std::uint64_t held_back = 0;      // messages received but not yet deliverable
   std::uint64_t delivered = 0;
+  std::uint64_t bundles_sent = 0;     // datagrams that carried bundled multicasts
   std::uint64_t bodies_received = 0;  // R-deliveries: messages and control the layer passed up
 };
 
@@ -83,6 +87,14 @@ class Engine {
 
   // Runs every timer due at or before `now`.
   virtual void OnTimeout(TimePoint now) = 0;
+
+  // Sends what is waiting in the bundle (small multicasts packed into one
+  // datagram when EngineOptions::bundle_bytes > 0). A driver calls it when it
+  // has no more multicasts to hand over for now; otherwise the bundle goes
+  // out when full or bundle_delay after its first message.
+  virtual void Flush(TimePoint now) = 0;
+  // True if multicasts wait in the bundle.
+  virtual bool HasBundle() const = 0;
 
   // The earliest time OnTimeout must be called, if any timer is armed.
   virtual std::optional<TimePoint> NextDeadline() const = 0;

@@ -86,9 +86,11 @@ struct EngineOptions {
   // Largest payload accepted by Multicast(). Bodies larger than a datagram
   // are sent as fragments, each its own message to the reliability layer.
   std::uint32_t max_payload_bytes = 64 * 1024;  // default 64 KiB
-  // Flow control: own messages (or fragments) not yet acknowledged by every
-  // member. Multicast() returns WouldBlock while this many are outstanding
-  // (0: no limit, as in the simulator).
+  // Flow control: own messages not yet acknowledged by every member, counted
+  // as the reliability layer sees them (a bundle of small multicasts or one
+  // fragment counts one, so memory stays below this many datagrams).
+  // Multicast() returns WouldBlock while this many are outstanding (0: no
+  // limit, as in the simulator).
   std::uint32_t send_window_messages = 0;  // default 0 (unlimited)
   // Own messages transmitted but not yet acknowledged by every member (ip) or
   // by the peer (1:1 channels); further messages wait in a backlog.
@@ -97,6 +99,14 @@ struct EngineOptions {
   // crashed member cannot stall the others' sending (stability and repairs
   // still count every member: this is not a failure detector).
   Duration flow_silence_timeout = std::chrono::seconds(1);  // default 1s
+
+  // Bundling: multicasts whose bodies fit are packed into one datagram of at
+  // most this many body bytes (0: off, every multicast is its own datagram).
+  // Must leave room for the packet header: <= max_datagram_bytes - 64.
+  std::uint32_t bundle_bytes = 0;  // default 0 (off)
+  // A bundle waits at most this long for more multicasts (the driver may
+  // flush sooner with Engine::Flush).
+  Duration bundle_delay = std::chrono::milliseconds(1);  // default 1ms
 
   // Record each application message's arrival (from the network or from
   // this member itself) for Engine::PollArrival, e.g. for space-time

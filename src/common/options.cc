@@ -99,6 +99,10 @@ Status EngineOptions::Validate() const {
   if (flow_silence_timeout <= status_interval) {
     return Status::InvalidArgument("flow_silence_timeout: must be > status_interval");
   }
+  if (bundle_bytes > 0 && bundle_bytes + 64 > max_datagram_bytes) {
+    return Status::InvalidArgument("bundle_bytes: must be <= max_datagram_bytes - 64");
+  }
+  if (bundle_delay < Duration::zero()) return Status::InvalidArgument("bundle_delay: must be >= 0");
   if (max_in_flight_messages < 1) {
     return Status::InvalidArgument("max_in_flight_messages: must be >= 1");
   }

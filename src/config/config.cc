@@ -433,8 +433,9 @@ Status ReadLimits(const Section& top, GroupConfig& c) {
   if (!table.ok()) return table.status();
   if (*table == nullptr) return Status::Ok();
   const Section s(**table, "limits");
-  GCAST_RETURN_IF_ERROR(
-      s.OnlyKeys({"max_message_bytes", "send_window_messages", "socket_buffer_bytes"}));
+  GCAST_RETURN_IF_ERROR(s.OnlyKeys(
+      {"max_message_bytes", "send_window_messages", "socket_buffer_bytes", "bundle_bytes"}));
+  GCAST_RETURN_IF_ERROR(s.Integer("bundle_bytes", 0, 65000, c.bundle_bytes, false));
   GCAST_RETURN_IF_ERROR(s.Integer("max_message_bytes", 1, kGiB, c.max_message_bytes, false));
   GCAST_RETURN_IF_ERROR(
       s.Integer("send_window_messages", 1, kMaxUint32, c.send_window_messages, false));
@@ -507,6 +508,10 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
   GCAST_RETURN_IF_ERROR(ReadMembers(root, c.members));
   c.engine.members = static_cast<std::uint32_t>(c.members.size());
   c.engine.max_payload_bytes = static_cast<std::uint32_t>(c.max_message_bytes);  // <= 1 GiB
+  // Bundling: by default as much as a datagram holds.
+  c.engine.bundle_bytes = c.bundle_bytes == GroupConfig::kBundleDefault
+                              ? c.engine.max_datagram_bytes - 64
+                              : c.bundle_bytes;
   // Check with the members as the file lists them, then order them by id.
   GCAST_RETURN_IF_ERROR(CheckFields(c));
   std::sort(c.members.begin(), c.members.end(),

@@ -29,6 +29,8 @@ std::string_view ToString(PacketKind k) {
 
 namespace {
 
+// A bundled body: u16 length + app body header (kind, flags, seq) at least.
+constexpr std::size_t kBundleEntryOverhead = 2 + 12;
 // Room for the ordering header (vector timestamps) around a payload.
 constexpr std::size_t kBodyOverheadBytes = 64 * 1024;
 // A fragment body must fit in one datagram with the largest packet header
@@ -67,6 +69,12 @@ class EngineImpl final : public Engine {
                                 " unstable messages is full");
     }
     MessageId id;
+    if (options_.bundle_bytes > 0 &&
+        payload.size() + kBundleEntryOverhead <= options_.bundle_bytes) {
+      AddToBundle(payload, id, now);
+      return id;
+    }
+    if (!bundle_.empty()) SendBundle(now);  // keep this member's messages in order
     Body body = ordering_->Wrap(payload, id);
     if (fragmenter_.NeedsFragments(body)) {
       fragments_.clear();
@@ -91,11 +99,25 @@ class EngineImpl final : public Engine {
   }
 
   void OnTimeout(TimePoint now) override {
+    if (!bundle_.empty() && bundle_opened_ + options_.bundle_delay <= now) SendBundle(now);
     reliability_->OnTimeout(now);
     Pump(now);
   }
 
-  std::optional<TimePoint> NextDeadline() const override { return reliability_->NextDeadline(); }
+  std::optional<TimePoint> NextDeadline() const override {
+    auto next = reliability_->NextDeadline();
+    if (!bundle_.empty()) {
+      const TimePoint due = bundle_opened_ + options_.bundle_delay;
+      if (!next || due < *next) next = due;
+    }
+    return next;
+  }
+
+  void Flush(TimePoint now) override {
+    if (!bundle_.empty()) SendBundle(now);
+  }
+
+  bool HasBundle() const override { return !bundle_.empty(); }
 
   std::optional<Transmit> PollTransmit() override {
     if (outbox_.transmits.empty()) return std::nullopt;
@@ -130,7 +152,12 @@ class EngineImpl final : public Engine {
         RDelivery d = std::move(outbox_.deliveries.front());
         outbox_.deliveries.pop_front();
         stats_.bodies_received++;
-        if (PeekKind(*d.body) == BodyKind::kFragment) {
+        const auto kind = PeekKind(*d.body);
+        if (kind == BodyKind::kBundle) {
+          Unbundle(d);
+          continue;
+        }
+        if (kind == BodyKind::kFragment) {
           Body whole;
           switch (fragmenter_.Add(d.origin, d.body, whole)) {
             case Fragmenter::Result::kIncomplete:
@@ -154,6 +181,64 @@ class EngineImpl final : public Engine {
     }
   }
 
+  // Appends one multicast to the open bundle; sends the bundle first if the
+  // multicast would overflow it.
+  void AddToBundle(std::span<const std::byte> payload, MessageId& id, TimePoint now) {
+    if (bundle_.empty()) {
+      bundle_.reserve(options_.bundle_bytes);
+      bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));
+      bundle_opened_ = now;
+    }
+    const std::size_t at = bundle_.size();
+    bundle_.resize(at + 2);  // entry length, filled in below
+    ordering_->WrapInto(payload, id, bundle_);
+    const std::size_t len = bundle_.size() - at - 2;
+    if (bundle_.size() > options_.bundle_bytes && at > 1) {
+      // It does not fit: send the bundle without it, then start a new one with it.
+      std::vector<std::byte> entry(bundle_.begin() + static_cast<std::ptrdiff_t>(at),
+                                   bundle_.end());
+      bundle_.resize(at);
+      SendBundle(now);
+      bundle_.reserve(options_.bundle_bytes);
+      bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));
+      bundle_.insert(bundle_.end(), entry.begin(), entry.end());
+      bundle_opened_ = now;
+      bundle_[1] = static_cast<std::byte>(len >> 8);
+      bundle_[2] = static_cast<std::byte>(len & 0xFF);
+      return;
+    }
+    bundle_[at] = static_cast<std::byte>(len >> 8);
+    bundle_[at + 1] = static_cast<std::byte>(len & 0xFF);
+  }
+
+  void SendBundle(TimePoint now) {
+    auto body = std::make_shared<const std::vector<std::byte>>(std::move(bundle_));
+    bundle_.clear();
+    stats_.bundles_sent++;
+    reliability_->Send(std::move(body), now);
+    Pump(now);
+  }
+
+  // Hands each body of a bundle to the ordering layer; the bundle's storage
+  // backs every delivery made from it (no copies).
+  void Unbundle(const RDelivery& d) {
+    std::span<const std::byte> rest = std::span<const std::byte>(*d.body).subspan(1);
+    while (!rest.empty()) {
+      if (rest.size() < 2) {
+        stats_.packets_invalid++;
+        return;
+      }
+      const std::size_t len =
+          (static_cast<std::size_t>(rest[0]) << 8) | static_cast<std::size_t>(rest[1]);
+      if (len == 0 || len > rest.size() - 2) {
+        stats_.packets_invalid++;
+        return;
+      }
+      ordering_->OnBody(d.origin, d.body, rest.subspan(2, len));
+      rest = rest.subspan(2 + len);
+    }
+  }
+
   const EngineOptions options_;
   const MemberId self_;
   Rng rng_;
@@ -163,7 +248,9 @@ class EngineImpl final : public Engine {
   std::unique_ptr<OrderingLayer> ordering_;
   wire::Packet packet_;  // decode scratch, reused
   Fragmenter fragmenter_;
-  std::vector<Body> fragments_;  // scratch
+  std::vector<Body> fragments_;    // scratch
+  std::vector<std::byte> bundle_;  // open bundle: kind, then (u16 length, body)...
+  TimePoint bundle_opened_{};
 };
 
 }  // namespace

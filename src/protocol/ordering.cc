@@ -68,7 +68,8 @@ class Orderer final : public OrderingLayer {
         pre_(isis_ ? PreOrder::Mode::kNone : PreOrderMode(options.ordering), options.members),
         delivered_count_(options.members, 0) {}
 
-  Body Wrap(std::span<const std::byte> payload, MessageId& id) override {
+  void WrapInto(std::span<const std::byte> payload, MessageId& id,
+                std::vector<std::byte>& out) override {
     id = MessageId{self_, Seq{++next_app_seq_}};
     const bool with_vt = pre_.mode() == PreOrder::Mode::kCausal;
     vt_scratch_.clear();
@@ -80,28 +81,28 @@ class Orderer final : public OrderingLayer {
     }
     std::optional<std::uint64_t> floor;
     if (isis_ && options_.ordering == Ordering::kCausalTotal) floor = max_delivered_priority_;
-    return EncodeApp(id.seq.value, vt_scratch_, with_vt, floor, payload);
+    AppendApp(out, id.seq.value, vt_scratch_, with_vt, floor, payload);
   }
 
-  void OnRDeliver(const RDelivery& d) override {
-    const auto kind = PeekKind(*d.body);
+  void OnBody(MemberId origin, const Body& owner, std::span<const std::byte> bytes) override {
+    const auto kind = PeekKind(bytes);
     bool ok = false;
     if (kind == BodyKind::kApp) {
       AppMsg msg;
-      ok = DecodeApp(d.origin, d.body, options_.members, msg);
+      ok = DecodeApp(origin, owner, bytes, options_.members, msg);
       if (ok) OnApp(std::move(msg));
-    } else if (kind == BodyKind::kOrder && !isis_ && total_ && d.origin == kSequencer) {
+    } else if (kind == BodyKind::kOrder && !isis_ && total_ && origin == kSequencer) {
       OrderBatch batch;
-      ok = DecodeOrder(*d.body, options_.members, batch);
+      ok = DecodeOrder(bytes, options_.members, batch);
       if (ok) OnOrder(batch);
     } else if (kind == BodyKind::kPropose && isis_) {
       Proposal p;
-      ok = DecodeProposal(*d.body, options_.members, p);
-      if (ok) OnProposal(d.origin, p);
+      ok = DecodeProposal(bytes, options_.members, p);
+      if (ok) OnProposal(origin, p);
     } else if (kind == BodyKind::kAgree && isis_) {
       Agreement a;
-      ok = DecodeAgreement(*d.body, options_.members, a);
-      if (ok) ok = OnAgreement(d.origin, a);
+      ok = DecodeAgreement(bytes, options_.members, a);
+      if (ok) ok = OnAgreement(origin, a);
     }
     if (!ok) stats_.packets_invalid++;
     stats_.held_back = pre_.pending() + sequenced_.size() + isis_entries_.size();
@@ -116,7 +117,7 @@ class Orderer final : public OrderingLayer {
 
  private:
   void Deliver(const AppMsg& m) {
-    deliveries.push_back(Delivery{m.id, {m.payload.begin(), m.payload.end()}});
+    deliveries.push_back(Delivery{m.id, m.payload, m.body});
     delivered_count_[m.id.sender.value]++;
     stats_.delivered++;
   }

@@ -27,9 +27,19 @@ class OrderingLayer {
   virtual ~OrderingLayer() = default;
   // Wraps an application payload into a body for the reliability layer and
   // assigns its id.
-  virtual Body Wrap(std::span<const std::byte> payload, MessageId& id) = 0;
-  // A body R-delivered by the reliability layer (own bodies included).
-  virtual void OnRDeliver(const RDelivery& d) = 0;
+  Body Wrap(std::span<const std::byte> payload, MessageId& id) {
+    std::vector<std::byte> bytes;
+    bytes.reserve(payload.size() + 16);
+    WrapInto(payload, id, bytes);
+    return std::make_shared<const std::vector<std::byte>>(std::move(bytes));
+  }
+  // The same, appended to `out` (a bundle being filled).
+  virtual void WrapInto(std::span<const std::byte> payload, MessageId& id,
+                        std::vector<std::byte>& out) = 0;
+  // A body R-delivered by the reliability layer (own bodies included):
+  // `bytes` views part of `owner` (all of it, or one body of a bundle).
+  virtual void OnBody(MemberId origin, const Body& owner, std::span<const std::byte> bytes) = 0;
+  void OnRDeliver(const RDelivery& d) { OnBody(d.origin, d.body, *d.body); }
   // Called when the engine has no more input for now: emit batched control.
   virtual void Flush() {}
 

@@ -29,6 +29,13 @@ Body EncodeApp(std::uint64_t app_seq, std::span<const VtEntry> vt, bool with_vt,
                std::optional<std::uint64_t> min_priority, std::span<const std::byte> payload) {
   std::vector<std::byte> bytes;
   bytes.reserve(payload.size() + 16 + vt.size() * 4);
+  AppendApp(bytes, app_seq, vt, with_vt, min_priority, payload);
+  return Finish(std::move(bytes));
+}
+
+void AppendApp(std::vector<std::byte>& bytes, std::uint64_t app_seq, std::span<const VtEntry> vt,
+               bool with_vt, std::optional<std::uint64_t> min_priority,
+               std::span<const std::byte> payload) {
   wire::Writer w(bytes);
   w.U8(static_cast<std::uint8_t>(BodyKind::kApp));
   w.U8(static_cast<std::uint8_t>((with_vt ? kHasVt : 0) | (min_priority ? kHasMinPriority : 0)));
@@ -42,7 +49,6 @@ Body EncodeApp(std::uint64_t app_seq, std::span<const VtEntry> vt, bool with_vt,
   }
   if (min_priority) w.Varint(*min_priority);
   w.Bytes(payload);
-  return Finish(std::move(bytes));
 }
 
 Body EncodeOrder(const OrderBatch& batch) {
@@ -81,12 +87,17 @@ Body EncodeAgreement(const Agreement& a) {
 std::optional<BodyKind> PeekKind(std::span<const std::byte> body) {
   if (body.empty()) return std::nullopt;
   const auto k = static_cast<std::uint8_t>(body[0]);
-  if (k < 1 || k > 5) return std::nullopt;
+  if (k < 1 || k > 6) return std::nullopt;
   return static_cast<BodyKind>(k);
 }
 
 bool DecodeApp(MemberId origin, const Body& body, std::uint32_t members, AppMsg& out) {
-  wire::Reader r(*body);
+  return DecodeApp(origin, body, *body, members, out);
+}
+
+bool DecodeApp(MemberId origin, const Body& owner, std::span<const std::byte> bytes,
+               std::uint32_t members, AppMsg& out) {
+  wire::Reader r(bytes);
   if (!Expect(r, BodyKind::kApp)) return false;
   const std::uint8_t flags = r.U8();
   if ((flags & ~(kHasVt | kHasMinPriority)) != 0) return false;
@@ -103,7 +114,7 @@ bool DecodeApp(MemberId origin, const Body& body, std::uint32_t members, AppMsg&
   }
   out.min_priority = (flags & kHasMinPriority) ? r.Varint() : 0;
   out.payload = r.Bytes(r.remaining());
-  out.body = body;
+  out.body = owner;
   return r.ok() && out.id.seq.value != 0;
 }
 

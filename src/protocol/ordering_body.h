@@ -18,7 +18,8 @@ enum class BodyKind : std::uint8_t {
   kOrder = 2,
   kPropose = 3,
   kAgree = 4,
-  kFragment = 5
+  kFragment = 5,
+  kBundle = 6,  // n, n x (length, body): several bodies in one message
 };
 
 struct VtEntry {
@@ -52,6 +53,10 @@ struct Agreement {  // kAgree; sender = the body's origin
 
 Body EncodeApp(std::uint64_t app_seq, std::span<const VtEntry> vt, bool with_vt,
                std::optional<std::uint64_t> min_priority, std::span<const std::byte> payload);
+// The same body, appended to `out` (for bundles: no allocation per message).
+void AppendApp(std::vector<std::byte>& out, std::uint64_t app_seq, std::span<const VtEntry> vt,
+               bool with_vt, std::optional<std::uint64_t> min_priority,
+               std::span<const std::byte> payload);
 Body EncodeOrder(const OrderBatch& batch);
 Body EncodeProposal(const Proposal& p);
 Body EncodeAgreement(const Agreement& a);
@@ -59,6 +64,9 @@ Body EncodeAgreement(const Agreement& a);
 std::optional<BodyKind> PeekKind(std::span<const std::byte> body);
 // Each returns false on a malformed body. `members` bounds member ids.
 bool DecodeApp(MemberId origin, const Body& body, std::uint32_t members, AppMsg& out);
+// `bytes` views part of `owner` (a body inside a bundle).
+bool DecodeApp(MemberId origin, const Body& owner, std::span<const std::byte> bytes,
+               std::uint32_t members, AppMsg& out);
 bool DecodeOrder(std::span<const std::byte> body, std::uint32_t members, OrderBatch& out);
 bool DecodeProposal(std::span<const std::byte> body, std::uint32_t members, Proposal& out);
 bool DecodeAgreement(std::span<const std::byte> body, std::uint32_t members, Agreement& out);

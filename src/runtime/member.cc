@@ -112,8 +112,13 @@ class MemberImpl final : public Member {
       if (id.ok()) {
         if (options_.on_send) options_.on_send(*id);
         FlushTransmitsLocked();
+        // The loop flushes an open bundle when it next runs (so a fast sender
+        // fills bundles while the loop sends the previous one), drains our
+        // own delivery and re-arms its timers. One wake-up per loop pass.
+        const bool wake = !wake_pending_;
+        wake_pending_ = true;
         lock.unlock();
-        Wake();  // the loop drains our own delivery and re-arms its timers
+        if (wake) Wake();
         return id;
       }
       if (id.status().code() != StatusCode::kWouldBlock) return id.status();
@@ -221,6 +226,8 @@ class MemberImpl final : public Member {
         std::lock_guard lock(mutex_);
         if (stopped_) return;
         const TimePoint now = Now();
+        wake_pending_ = false;
+        engine_->Flush(now);
         if (auto d = engine_->NextDeadline(); d && *d <= now) engine_->OnTimeout(now);
         FlushTransmitsLocked();
         while (auto d = engine_->PollDelivery()) deliveries.push_back(std::move(*d));
@@ -300,6 +307,7 @@ class MemberImpl final : public Member {
   int epoll_fd_ = -1;
   std::thread thread_;
   bool stopped_ = false;
+  bool wake_pending_ = false;  // a Multicast() already asked the loop to run
   std::deque<Delivery> queue_;
   std::vector<Transmit> transmits_;    // scratch, reused
   std::vector<udp::OutDatagram> out_;  // scratch, reused

@@ -45,7 +45,7 @@ enum class PacketType : std::uint8_t {
 
 enum class DecodeError : std::uint8_t {
   kOk = 0,
-  kTruncated,     // ended inside a field
+  kTruncated,  // ended inside a field
   kBadMagic,
   kBadVersion,
   kBadType,
@@ -78,11 +78,11 @@ struct MessageEntry {
 struct Packet {
   PacketType type = PacketType::kChanData;
   MemberId sender;
-  std::uint64_t link_seq = 0;  // kChanData
-  std::uint64_t ack = 0;       // kChanData, kChanAck
-  std::uint64_t seq = 0;       // kIpData: message seq; kStatus: highest sent
-  std::uint64_t attempt = 0;   // kNack: 1 for a first request, more for retries
-  std::uint64_t holding = 0;   // kStatus: unstable messages the sender retains
+  std::uint64_t link_seq = 0;          // kChanData
+  std::uint64_t ack = 0;               // kChanData, kChanAck
+  std::uint64_t seq = 0;               // kIpData: message seq; kStatus: highest sent
+  std::uint64_t attempt = 0;           // kNack: 1 for a first request, more for retries
+  std::uint64_t holding = 0;           // kStatus: unstable messages the sender retains
   std::vector<AckEntry> acks;          // kIpData, kStatus
   std::vector<NackRange> nacks;        // kNack
   std::vector<SeqRange> sacks;         // kChanAck

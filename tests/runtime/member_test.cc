@@ -339,7 +339,8 @@ TEST(Member, MulticastBlocksWhileAMemberLacksTheWindowAndResumesWhenItStarts) {
   GroupSpec spec;
   spec.members = 2;
   spec.ordering = "fifo";
-  spec.tables = "[limits]\nsend_window_messages = 8\n";
+  // Without bundling, each multicast is one message of the window.
+  spec.tables = "[limits]\nsend_window_messages = 8\nbundle_bytes = 0\n";
   auto g = StartGroup(spec, {0});  // member 1 is not running
   ASSERT_NE(g, nullptr);
   Member& sender = *g->members[0];

@@ -51,7 +51,7 @@ std::vector<SweepParam> AllParams() {
   std::vector<SweepParam> out;
   for (const auto& c : AllCombos()) {
     for (auto p : {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
-                   Profile::kCrashes}) {
+                   Profile::kCrashes, Profile::kBundled}) {
       out.emplace_back(c, p);
     }
   }

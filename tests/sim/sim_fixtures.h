@@ -10,7 +10,7 @@
 
 namespace gcast::testing {
 
-enum class Profile { kNone, kLoss10, kHarsh, kCorrelated, kCrashes };
+enum class Profile { kNone, kLoss10, kHarsh, kCorrelated, kCrashes, kBundled };
 
 inline std::string ProfileName(Profile p) {
   switch (p) {
@@ -24,6 +24,8 @@ inline std::string ProfileName(Profile p) {
       return "CorrelatedLoss";
     case Profile::kCrashes:
       return "CrashesIncludingMidMulticast";
+    case Profile::kBundled:
+      return "BundledUnderLossAndDuplication";
   }
   return "?";
 }
@@ -87,6 +89,16 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
     case Profile::kCorrelated:
       o.correlated_loss = 0.20;
       o.loss = 0.02;
+      break;
+    case Profile::kBundled:
+      // Multicasts 200us apart, bundles of up to 600 bytes sent after 1ms:
+      // several messages share each datagram, and each loss loses several.
+      o.interval = std::chrono::microseconds(200);
+      o.engine.bundle_bytes = 600;
+      o.engine.bundle_delay = std::chrono::milliseconds(1);
+      o.loss = 0.10;
+      o.dup = 0.05;
+      o.reorder = 0.10;
       break;
     case Profile::kCrashes: {
       o.loss = 0.05;
