@@ -2,7 +2,8 @@
 # gcast side by side with raw UDP, NORM and Corosync CPG (issue 4, item 4).
 #
 #   bench/peers/run.sh [--runs R] [--count-ip C] [--count-total C] [--payload B]
-#                      [--scenarios a0,a5,b] [--norm-args "..."] [--norm-sweep]
+#                      [--scenarios a0,a5,b] [--norm-args "..."]
+#                      [--norm-sweep [--sweep-filter REGEX]]
 #                      [--gcast PATH] [--out FILE.md]
 #
 # Scenarios (the issue's targets):
@@ -28,8 +29,9 @@ count_ip=100000
 count_total=20000
 payload=1024
 scenarios="a0,a5,b"
-norm_args="--cc --buffer 8388608 --parity 0"
+norm_args="--cc --buffer 4194304 --parity 0"
 norm_sweep=0
+sweep_filter="."
 gcast=""
 out=""
 while [ $# -gt 0 ]; do
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
     --scenarios) scenarios=$2; shift 2 ;;
     --norm-args) norm_args=$2; shift 2 ;;
     --norm-sweep) norm_sweep=1; shift ;;
+    --sweep-filter) sweep_filter=$2; shift 2 ;;
     --gcast) gcast=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
@@ -262,10 +265,13 @@ if [ $norm_sweep = 1 ]; then
     set_loss $loss
     while read -r label args; do
       [ -z "$label" ] && continue
+      [[ "$label" =~ $sweep_filter ]] || continue
       for run in $(seq "$runs"); do
         NORM_LABEL="NORM $label" norm_run "a$loss" "$run" "$loss" "$count_ip" $args
       done
     done <<'EOF'
+cc,buf1M,parity0 --cc --buffer 1048576 --parity 0
+cc,buf2M,parity0 --cc --buffer 2097152 --parity 0
 cc,buf4M,parity0 --cc --buffer 4194304 --parity 0
 cc,buf8M,parity0 --cc --buffer 8388608 --parity 0
 cc,buf8M,parity8 --cc --buffer 8388608 --parity 8
