@@ -17,6 +17,7 @@
 #include <memory>
 #include <span>
 
+#include "common/fifo_queue.h"
 #include "gcast/engine.h"
 #include "protocol/reliability.h"
 
@@ -43,9 +44,9 @@ class OrderingLayer {
   // Called when the engine has no more input for now: emit batched control.
   virtual void Flush() {}
 
-  std::deque<Delivery> deliveries;  // to the application, in order
-  std::deque<Body> control;         // bodies to multicast
-  std::deque<MessageId> arrivals;   // application messages that arrived (if recorded)
+  FifoQueue<Delivery> deliveries;  // to the application, in order
+  std::deque<Body> control;        // bodies to multicast
+  std::deque<MessageId> arrivals;  // application messages that arrived (if recorded)
 };
 
 std::unique_ptr<OrderingLayer> MakeOrderingLayer(const EngineOptions& options, MemberId self,

@@ -21,8 +21,17 @@ bool PreOrder::Add(AppMsg msg, std::vector<AppMsg>& ready) {
   }
   if (msg.id.seq.value <= delivered_[s]) return false;
   const std::uint64_t seq = msg.id.seq.value;
-  if (!pending_[s].emplace(seq, std::move(msg)).second) return false;
-  ++pending_count_;
+  // The common case, a message that is deliverable at once, never enters the
+  // hold-back queue (no allocation).
+  const bool at_once = Deliverable(msg);
+  if (at_once) {
+    ready.push_back(std::move(msg));
+    ++delivered_[s];
+    if (pending_count_ == 0) return true;
+  } else {
+    if (!pending_[s].emplace(seq, std::move(msg)).second) return false;
+    ++pending_count_;
+  }
   auto drain = [&](std::uint32_t t) {
     bool any = false;
     auto& queue = pending_[t];
@@ -41,7 +50,7 @@ bool PreOrder::Add(AppMsg msg, std::vector<AppMsg>& ready) {
   }
   // Causal: a delivery can unblock any sender's head, so rescan until a pass
   // delivers nothing.
-  if (!drain(s)) return true;
+  if (!drain(s) && !at_once) return true;
   bool progress = true;
   while (progress) {
     progress = false;

@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "common/fifo_queue.h"
 #include "common/rng.h"
 #include "gcast/engine.h"
 #include "gcast/options.h"
@@ -33,8 +34,8 @@ struct RDelivery {
 
 // Where layers put their effects; drained by the engine.
 struct Outbox {
-  std::deque<Transmit> transmits;
-  std::deque<RDelivery> deliveries;
+  FifoQueue<Transmit> transmits;
+  FifoQueue<RDelivery> deliveries;
   EngineStats* stats = nullptr;
 
   void Send(std::optional<MemberId> to, PacketKind kind, std::vector<std::byte> bytes) {

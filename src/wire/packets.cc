@@ -165,6 +165,7 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
 void EncodeChanData(std::vector<std::byte>& out, MemberId sender, std::uint64_t link_seq,
                     std::uint64_t ack, MemberId origin, std::uint64_t origin_seq,
                     std::span<const std::byte> payload) {
+  out.reserve(out.size() + kHeaderBytes + 40 + 5 + payload.size());
   Writer w(out);
   Header(w, PacketType::kChanData, sender);
   w.Varint(link_seq);
@@ -188,6 +189,7 @@ void EncodeChanAck(std::vector<std::byte>& out, MemberId sender, std::uint64_t a
 
 void EncodeIpData(std::vector<std::byte>& out, MemberId sender, std::uint64_t seq,
                   std::span<const AckEntry> acks, std::span<const std::byte> payload) {
+  out.reserve(out.size() + kHeaderBytes + 10 + 3 + acks.size() * 8 + 5 + payload.size());
   Writer w(out);
   Header(w, PacketType::kIpData, sender);
   w.Varint(seq);
@@ -222,6 +224,7 @@ void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
 
 void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
                   std::uint64_t holding, std::span<const AckEntry> acks) {
+  out.reserve(out.size() + kHeaderBytes + 23 + acks.size() * 8);
   Writer w(out);
   Header(w, PacketType::kStatus, sender);
   w.Varint(highest_sent);
