@@ -111,10 +111,10 @@ class MemberImpl final : public Member {
       auto id = engine_->Multicast(payload, Now());
       if (id.ok()) {
         if (options_.on_send) options_.on_send(*id);
-        FlushTransmitsLocked();
-        // The loop flushes an open bundle when it next runs (so a fast sender
-        // fills bundles while the loop sends the previous one), drains our
-        // own delivery and re-arms its timers. One wake-up per loop pass.
+        // Only the loop sends: it flushes an open bundle when it next runs (so
+        // a fast sender fills bundles while the loop sends the previous one),
+        // sends every datagram waiting in one sendmmsg batch, drains our own
+        // delivery and re-arms its timers. One wake-up per loop pass.
         const bool wake = !wake_pending_;
         wake_pending_ = true;
         lock.unlock();
@@ -229,7 +229,7 @@ class MemberImpl final : public Member {
         wake_pending_ = false;
         engine_->Flush(now);
         if (auto d = engine_->NextDeadline(); d && *d <= now) engine_->OnTimeout(now);
-        FlushTransmitsLocked();
+        CollectTransmitsLocked();
         while (auto d = engine_->PollDelivery()) deliveries.push_back(std::move(*d));
         if (!options_.on_delivery) {
           for (auto& d : deliveries) queue_.push_back(std::move(d));
@@ -237,6 +237,7 @@ class MemberImpl final : public Member {
         }
         queued = !queue_.empty();
       }
+      SendCollected();
       window_cv_.notify_all();
       if (queued) delivery_cv_.notify_all();
       for (const auto& d : deliveries) options_.on_delivery(d);
@@ -248,7 +249,7 @@ class MemberImpl final : public Member {
     for (int round = 0; round < kMaxBatchesPerWake; ++round) {
       const std::size_t n = socket.Receive(batch);
       if (n == 0) return;
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       const TimePoint now = Now();
       for (std::size_t i = 0; i < n; ++i) {
         stats_.datagrams_received++;
@@ -264,16 +265,24 @@ class MemberImpl final : public Member {
         }
         engine_->OnPacket(it->second, batch.bytes(i), now);
       }
-      FlushTransmitsLocked();
+      CollectTransmitsLocked();
+      lock.unlock();
+      SendCollected();  // acks, NACKs, repairs: without holding up Multicast()
       if (n < kReceiveSlots) return;
     }
   }
 
-  // Sends everything the engine emitted. REQUIRES: mutex_ held.
-  void FlushTransmitsLocked() {
-    transmits_.clear();
-    out_.clear();
+  // Takes everything the engine emitted. REQUIRES: mutex_ held; the loop's
+  // thread only.
+  void CollectTransmitsLocked() {
     while (auto t = engine_->PollTransmit()) transmits_.push_back(std::move(*t));
+  }
+
+  // Sends what CollectTransmitsLocked took, in sendmmsg batches, without the
+  // lock. The loop's thread only.
+  void SendCollected() {
+    if (transmits_.empty()) return;
+    out_.clear();
     for (const Transmit& t : transmits_) {
       if (t.to) {
         out_.push_back({&member_addrs_[t.to->value], t.bytes});
@@ -285,8 +294,12 @@ class MemberImpl final : public Member {
         }
       }
     }
-    if (out_.empty()) return;
-    stats_.datagrams_sent += unicast_.Send(out_, stats_.send_errors);
+    std::uint64_t errors = 0;
+    const std::size_t sent = unicast_.Send(out_, errors);
+    transmits_.clear();
+    std::lock_guard lock(mutex_);
+    stats_.datagrams_sent += sent;
+    stats_.send_errors += errors;
   }
 
   const GroupConfig config_;
