@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Measures gcast against the performance targets of issue 4 and prints a
+# Markdown table with the verdicts. Every figure is a median of RUNS runs,
+# gcast and raw UDP alternated in the same invocation of `gcast bench`.
+# Needs root for network namespaces, IP multicast and loss (otherwise members
+# run on 127.0.0.1 with unicast fan-out and the loss row is skipped).
+# Usage: bench/targets.sh [BUILD_DIR]   Environment: RUNS (5), COUNT (200000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+gcast=$(realpath "${1:-build}/tools/gcast/gcast")
+runs=${RUNS:-5}
+count=${COUNT:-200000}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+bench() {  # NAME ARGS...
+  local name=$1
+  shift
+  echo "running $name: gcast bench $*" >&2
+  "$gcast" bench --runs "$runs" --json "$@" >"$out/$name.json"
+}
+root=no
+[ "$(id -u)" -eq 0 ] && root=yes
+
+bench fifo1k --members 4 --senders 1 --payload-bytes 1024 --count "$count" --baseline
+bench fifo64 --members 4 --senders 1 --payload-bytes 64 --count $((count * 5)) --baseline
+[ "$root" = yes ] && bench loss1k --members 4 --senders 1 --payload-bytes 1024 --count "$count" --loss 5
+bench total1k --members 3 --senders 3 --ordering total --total sequencer --payload-bytes 1024 \
+  --count $((count / 3))
+peak=$(python3 -c "import json; print(json.load(open('$out/total1k.json'))['gcast']['msgs_per_s'])")
+half=$(python3 -c "print(int($peak / 2 / 3))")  # per sender
+bench total1k_half --members 3 --senders 3 --ordering total --total sequencer \
+  --payload-bytes 1024 --count $((count / 6)) --rate "$half"
+
+python3 - "$out" "$root" <<'PY'
+import json, os, sys
+out, root = sys.argv[1], sys.argv[2]
+def load(n):
+    p = os.path.join(out, n + ".json")
+    return json.load(open(p)) if os.path.exists(p) else None
+f1, f64, loss, tot, half = (load(n) for n in ("fifo1k", "fifo64", "loss1k", "total1k", "total1k_half"))
+rows = []
+def row(target, measured, ok):
+    rows.append((target, measured, "met" if ok else "**not met**"))
+g, r = f1["gcast"], f1["raw"]
+row("Reliable FIFO (ip), 1 -> 3, 1 KiB, no loss: >= 80% of raw UDP multicast",
+    f"{g['msgs_per_s']:.0f} msg/s ({g['mb_per_s']:.1f} MB/s) vs raw {r['msgs_per_s']:.0f}: {f1['ratio_to_raw']:.2f}",
+    f1["ratio_to_raw"] >= 0.8)
+g, r = f64["gcast"], f64["raw"]
+row("Same, 64 B: >= 1,000,000 msg/s at every receiver",
+    f"{g['msgs_per_s']:.0f} msg/s", g["msgs_per_s"] >= 1e6)
+row("Same, 64 B: >= 5x raw UDP's unbundled packet rate",
+    f"raw {r['msgs_per_s']:.0f} msg/s: {f64['ratio_to_raw']:.1f}x", f64["ratio_to_raw"] >= 5)
+if loss:
+    g = loss["gcast"]
+    ratio = g["msgs_per_s"] / f1["gcast"]["msgs_per_s"]
+    ok = ratio >= 0.7 and g["delivered_min"] >= g["expected_per_receiver"]
+    row("5% random loss, 1 KiB: goodput >= 70% of no loss, every message delivered",
+        f"{g['msgs_per_s']:.0f} msg/s = {ratio:.2f} of no loss; {g['nacks']:.0f} NACKs, "
+        f"{g['retransmissions']:.0f} retransmissions; delivered {g['delivered_min']} of {g['expected_per_receiver']}", ok)
+g = tot["gcast"]
+row("Total order (sequencer), 3 senders, 3 members, 1 KiB: peak throughput (vs Corosync: bench/peers)",
+    f"{g['msgs_per_s']:.0f} msg/s at the slowest member", True)
+h = half["gcast"]
+row("Same at 50% of peak load: p99 latency <= 1 ms",
+    f"p50 {h['latency_us']['p50']:.0f} us, p99 {h['latency_us']['p99']:.0f} us, p99.9 {h['latency_us']['p999']:.0f} us",
+    h["latency_us"]["p99"] <= 1000)
+rss = max(f64["gcast"]["peak_rss_mib"], f1["gcast"]["peak_rss_mib"])
+row("Peak RSS while streaming (64 B x 5 x COUNT messages) < 64 MiB per member",
+    f"{rss:.1f} MiB", rss < 64)
+print("| target | measured (median of runs) | verdict |")
+print("|---|---|---|")
+for t, m, v in rows:
+    print(f"| {t} | {m} | {v} |")
+PY
