@@ -29,6 +29,17 @@ struct MemberStats {
   std::uint32_t sndbuf_bytes = 0;
 };
 
+// A datagram this member sent or received (for traces and diagrams). The
+// same datagram has the same `hash` at its sender and its receivers, which is
+// how a diagram pairs a send with its receptions.
+struct PacketEvent {
+  bool sent = false;             // false: received
+  std::optional<MemberId> peer;  // sent: the member it went to (nullopt: the group); received: from
+  PacketKind kind = PacketKind::kData;
+  std::uint64_t hash = 0;  // FNV-1a of the datagram's bytes
+  TimePoint at{};
+};
+
 struct MemberOptions {
   // Called on the member's thread for each delivery, in delivery order. If
   // unset, deliveries queue for PollDelivery().
@@ -36,6 +47,9 @@ struct MemberOptions {
   // Called under the member's lock when one of its own multicasts is handed to
   // the engine, before that message can be delivered anywhere (for traces).
   std::function<void(const MessageId&)> on_send;
+  // Called on the member's thread for every datagram sent or received from a
+  // member, if set (it costs a hash of each datagram).
+  std::function<void(const PacketEvent&)> on_packet;
   std::uint64_t seed = 0;  // 0: derived from the clock and the member id
 };
 

@@ -34,6 +34,29 @@ TimePoint Now() {
   return TimePoint(std::chrono::duration_cast<Duration>(Clock::now().time_since_epoch()));
 }
 
+std::uint64_t Fnv1a(std::span<const std::byte> bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::byte b : bytes) h = (h ^ static_cast<std::uint8_t>(b)) * 0x100000001b3ull;
+  return h;
+}
+
+// What a received datagram is, from its header (the packet type).
+PacketKind KindOf(std::span<const std::byte> bytes) {
+  if (bytes.size() < 4) return PacketKind::kData;
+  switch (static_cast<std::uint8_t>(bytes[3])) {
+    case 2:
+      return PacketKind::kAck;
+    case 4:
+      return PacketKind::kNack;
+    case 5:
+      return PacketKind::kRetransmit;
+    case 6:
+      return PacketKind::kStatus;
+    default:
+      return PacketKind::kData;
+  }
+}
+
 constexpr std::size_t kReceiveSlots = 64;
 constexpr std::size_t kReceiveSlotBytes = 65536;  // any UDP datagram; MSG_TRUNC never legit
 constexpr int kMaxBatchesPerWake = 32;            // then timers and sends get their turn
@@ -264,6 +287,10 @@ class MemberImpl final : public Member {
           continue;
         }
         engine_->OnPacket(it->second, batch.bytes(i), now);
+        if (options_.on_packet) {
+          options_.on_packet(
+              PacketEvent{false, it->second, KindOf(batch.bytes(i)), Fnv1a(batch.bytes(i)), now});
+        }
       }
       CollectTransmitsLocked();
       lock.unlock();
@@ -283,6 +310,12 @@ class MemberImpl final : public Member {
   void SendCollected() {
     if (transmits_.empty()) return;
     out_.clear();
+    if (options_.on_packet) {
+      const TimePoint now = Now();
+      for (const Transmit& t : transmits_) {
+        options_.on_packet(PacketEvent{true, t.to, t.kind, Fnv1a(t.bytes), now});
+      }
+    }
     for (const Transmit& t : transmits_) {
       if (t.to) {
         out_.push_back({&member_addrs_[t.to->value], t.bytes});

@@ -35,6 +35,7 @@ struct MemberArgs {
   std::string until_timeout = "60s";
   bool quiet = false;
   bool stats = false;
+  bool trace_packets = false;
 };
 
 // Output shared by the member's thread (deliveries) and the main thread (sends).
@@ -137,6 +138,17 @@ int RunMember(const MemberArgs& a) {
     out->line += '\n';
     std::fwrite(out->line.data(), 1, out->line.size(), stdout);
   };
+  if (a.trace_packets && out->trace) {
+    options.on_packet = [out](const PacketEvent& p) {
+      std::lock_guard lock(out->mu);
+      *out->trace << "{\"node\":" << out->self.value << ",\"ev\":\""
+                  << (p.sent ? "pkt_send" : "pkt_recv") << "\",\"pkt\":" << p.hash
+                  << ",\"from\":" << (p.sent ? out->self.value : p.peer->value);
+      if (p.sent && p.peer) *out->trace << ",\"to\":" << p.peer->value;
+      if (p.sent && !p.peer) *out->trace << ",\"to\":\"group\"";
+      *out->trace << ",\"kind\":\"" << ToString(p.kind) << "\",\"t\":" << ToNanos(p.at) << "}\n";
+    };
+  }
   auto member = Member::Start(*config, self, options);
   if (!member.ok()) return fail(member.status());
   Member& m = **member;
@@ -227,6 +239,9 @@ void AddMemberCommand(CLI::App& app, RunFn& run) {
                   "After end of input, also wait until N messages were delivered");
   cmd->add_option("--until-timeout", args->until_timeout, "Longest wait for --until-delivered")
       ->capture_default_str();
+  cmd->add_flag("--trace-packets", args->trace_packets,
+                "Also trace every datagram sent and received (pkt_send, pkt_recv), for "
+                "gcast diagram");
   cmd->add_flag("--quiet,-q", args->quiet, "Do not print deliveries");
   cmd->add_flag("--stats", args->stats, "Print packet and buffer statistics on exit");
   cmd->callback([&run, args] { run = [args] { return RunMember(*args); }; });
