@@ -54,5 +54,26 @@ expect "gcast check on a missing file" 2 "missing.jsonl" -- "$gcast" check "$tmp
 expect "basic under a mid-multicast crash: agreement not promised, run passes" 0 "ok" -- \
   "$gcast" sim --members 5 --reliability basic --messages 20 --crash 0@50ms:mid
 
+# A real run (3 gcast member processes on 127.0.0.1) traced with packets, then drawn.
+base=$((30000 + ($$ % 5000) * 5))
+{
+  echo 'reliability = "ip"'
+  echo 'ordering = "fifo"'
+  echo 'transport = "unicast"'
+  for id in 0 1 2; do printf '[[member]]\nid = %d\naddress = "127.0.0.1"\nport = %d\n' "$id" $((base + id)); done
+} >"$tmp/group.toml"
+pids=()
+for id in 0 1 2; do
+  (seq 1 5 | "$gcast" member -c "$tmp/group.toml" --id "$id" --trace "$tmp/real$id.jsonl" \
+     --trace-packets -q --until-delivered 15 --until-timeout 10s --linger 100ms) >/dev/null 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+expect "a real run's trace passes gcast check" 0 "3 members \(3 correct\), 15 sends, 45 deliveries: ok" -- \
+  "$gcast" check --ordering fifo "$tmp"/real*.jsonl
+expect "a real run's packet trace is drawn" 0 "" -- \
+  "$gcast" diagram "$tmp"/real*.jsonl -o "$tmp/real.svg" --ordering fifo
+expect "the drawing has data arrows" 0 "data" -- grep -o 'data' "$tmp/real.svg"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
