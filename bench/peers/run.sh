@@ -65,7 +65,7 @@ for tool in ip nft python3; do
 done
 
 P="gp$(($$ % 100000))"
-work=$(mktemp -d /tmp/gcast-peers-XXXXXX)
+work=$(mktemp -d /tmp/bpeers-run-XXXXXX)
 results="$work/results.jsonl"
 : >"$results"
 corosync_pids=()
