@@ -66,9 +66,9 @@ struct EngineOptions {
   // [nack_delay_min, nack_delay_max] before NACKing; a NACK seen from another
   // member for the same gap restarts that wait (suppression). After NACKing it
   // waits nack_retry before NACKing the same gap again.
-  Duration nack_delay_min = std::chrono::milliseconds(2);   // default 2ms
-  Duration nack_delay_max = std::chrono::milliseconds(12);  // default 12ms
-  Duration nack_retry = std::chrono::milliseconds(60);      // default 60ms
+  Duration nack_delay_min = std::chrono::milliseconds(1);  // default 1ms
+  Duration nack_delay_max = std::chrono::milliseconds(6);  // default 6ms
+  Duration nack_retry = std::chrono::milliseconds(40);     // default 40ms
   // A member that holds a NACKed message but is not its sender waits a random
   // time in [repair_delay_min, repair_delay_max] and repairs only if no one
   // else has; the sender repairs after at most repair_delay_min.
@@ -94,7 +94,7 @@ struct EngineOptions {
   std::uint32_t send_window_messages = 0;  // default 0 (unlimited)
   // Own messages transmitted but not yet acknowledged by every member (ip) or
   // by the peer (1:1 channels); further messages wait in a backlog.
-  std::uint32_t max_in_flight_messages = 1024;  // default 1024
+  std::uint32_t max_in_flight_messages = 8192;  // default 8192
   // ip flow control counts only members heard from within this time, so a
   // crashed member cannot stall the others' sending (stability and repairs
   // still count every member: this is not a failure detector).

@@ -78,8 +78,10 @@ class NackMulticast final : public ReliabilityLayer {
     last_heard_[from.value] = now;
     switch (packet.type) {
       case wire::PacketType::kIpData:
-        OnAcks(from, packet.acks, now);
+        // The message first: the piggybacked acks already count it, and read
+        // first they would open (and at once close) a NACK timer for it.
         OnMessage(packet.messages.front(), now);
+        OnAcks(from, packet.acks, now);
         break;
       case wire::PacketType::kRepair:
         for (const auto& m : packet.messages) {

@@ -307,8 +307,15 @@ int RunBench(const BenchArgs& a) {
   g_env = &env;
   signal(SIGINT, OnSignal);
   signal(SIGTERM, OnSignal);
+  // Whatever happens from here on (errors, exceptions), the namespaces go.
+  struct Teardown {
+    Env& env;
+    ~Teardown() {
+      TeardownNetns(env);
+      env.netns = false;
+    }
+  } teardown{env};
   if (env.netns && !SetupNetns(env, a.loss)) {
-    TeardownNetns(env);
     return fail("could not set up network namespaces (ip/nft failed)");
   }
   for (std::uint32_t i = 0; i < env.n; ++i) {
