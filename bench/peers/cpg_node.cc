@@ -62,8 +62,9 @@ int main(int argc, char** argv) {
   const double timeout_s = args.Num("--timeout", 120);
   const std::string report = args.Str("--report", "");
   if (report.empty() || payload_bytes < peers::kHeader) {
-    std::fprintf(stderr, "usage: cpg_node --id I --members N --senders S --count C "
-                         "--payload-bytes B(>=20) --start-at-ns T --report FILE\n");
+    std::fprintf(stderr,
+                 "usage: cpg_node --id I --members N --senders S --count C "
+                 "--payload-bytes B(>=20) --start-at-ns T --report FILE\n");
     return 2;
   }
   const std::int64_t started = peers::MonotonicNs();
@@ -82,8 +83,10 @@ int main(int argc, char** argv) {
     peers::SleepUntilNs(peers::MonotonicNs() + 100'000'000);
   }
   if (err != CS_OK) {
-    std::fprintf(stderr, "cpg_node %u: cpg_initialize: error %d (is corosync running in this "
-                         "network namespace?)\n", id, static_cast<int>(err));
+    std::fprintf(stderr,
+                 "cpg_node %u: cpg_initialize: error %d (is corosync running in this "
+                 "network namespace?)\n",
+                 id, static_cast<int>(err));
     return 2;
   }
   cpg_name group{};

@@ -307,15 +307,14 @@ int main(int argc, char** argv) {
   const int rc = sender ? RunSender(o, s, deadline, st) : RunReceiver(o, s, deadline, rec, breaks);
   const double wall_s = static_cast<double>(peers::MonotonicNs() - started) / 1e9;
   char extra[512];
-  std::snprintf(extra, sizeof extra,
-                ",\"mode\":\"%s\",\"rate_bps\":%.0f,\"cc\":%s,\"final_tx_rate_bps\":%.0f,"
-                "\"breaks\":%llu,\"watermarks\":%llu,\"watermark_failures\":%llu,"
-                "\"final_ack\":%s",
-                o.mode.c_str(), o.rate, o.cc ? "true" : "false", NormGetTxRate(s),
-                static_cast<unsigned long long>(breaks),
-                static_cast<unsigned long long>(st.watermarks),
-                static_cast<unsigned long long>(st.watermark_failures),
-                st.final_ack ? "true" : "false");
+  std::snprintf(
+      extra, sizeof extra,
+      ",\"mode\":\"%s\",\"rate_bps\":%.0f,\"cc\":%s,\"final_tx_rate_bps\":%.0f,"
+      "\"breaks\":%llu,\"watermarks\":%llu,\"watermark_failures\":%llu,"
+      "\"final_ack\":%s",
+      o.mode.c_str(), o.rate, o.cc ? "true" : "false", NormGetTxRate(s),
+      static_cast<unsigned long long>(breaks), static_cast<unsigned long long>(st.watermarks),
+      static_cast<unsigned long long>(st.watermark_failures), st.final_ack ? "true" : "false");
   NormDestroySession(s);
   NormDestroyInstance(g_inst);
   if (rc != 0) return rc;
