@@ -15,7 +15,12 @@
 //  - causal: if m1 happened-before m2 (per the send/deliver order in the
 //    trace), a member that delivers m2 delivered m1 before it;
 //  - total: any two correct members deliver the messages they both deliver in
-//    the same order.
+//    the same order;
+//  - view agreement: a view id names the same members wherever it is
+//    installed, each member installs increasing ids, and every correct
+//    member installs the same sequence of views;
+//  - same view: a message is delivered in the same view (the last view each
+//    deliverer installed before delivering it; 0 before any) everywhere.
 // Happened-before is computed from the trace: a send happens after the sender's
 // earlier sends and deliveries. Sequence numbers of a sender are 1, 2, 3, ...
 // Every check is linear or close to it in the trace size; see
@@ -34,8 +39,17 @@
 
 namespace gcast {
 
-enum class Property { kIntegrity, kValidity, kAgreement, kFifo, kCausal, kTotal };
-inline constexpr std::size_t kPropertyCount = 6;
+enum class Property {
+  kIntegrity,
+  kValidity,
+  kAgreement,
+  kFifo,
+  kCausal,
+  kTotal,
+  kViewAgreement,
+  kSameView
+};
+inline constexpr std::size_t kPropertyCount = 8;
 std::string_view ToString(Property p);
 
 struct CheckOptions {
@@ -45,6 +59,7 @@ struct CheckOptions {
   bool fifo = false;
   bool causal = false;
   bool total = false;
+  bool views = true;  // view agreement and same-view delivery (no-ops without view events)
   // At most this many violations of each property are kept in the report's
   // `violations` (all are counted in `violation_counts`). Default 20.
   std::size_t max_violations_per_property = 20;

@@ -22,6 +22,8 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "gcast/options.h"
@@ -56,6 +58,25 @@ struct Delivery {
   std::shared_ptr<const std::vector<std::byte>> storage;
 };
 
+// What a group event reports (Engine::PollEvent).
+enum class GroupEventKind : std::uint8_t {
+  kSuspected = 1,         // `member` was not heard from for suspect_timeout
+  kViewInstalled = 2,     // view `view_id` with `members` is installed; `reason` says why
+  kExcluded = 3,          // this member was removed from the group: it stops for good
+  kRefused = 4,           // a packet from removed member `member` was refused
+  kGuaranteeNotKept = 5,  // `reason` names a promise that could not be kept
+};
+std::string_view ToString(GroupEventKind k);
+
+struct GroupEvent {
+  GroupEventKind kind = GroupEventKind::kViewInstalled;
+  std::uint64_t view_id = 0;
+  std::vector<MemberId> members;  // kViewInstalled: the new view, ascending
+  MemberId member;                // kSuspected, kRefused
+  std::string reason;             // human-readable: "removed 2 (suspected)", ...
+  TimePoint at{};
+};
+
 // Counters an engine keeps about itself.
 struct EngineStats {
   std::uint64_t packets_sent[6] = {};  // indexed by PacketKind
@@ -70,6 +91,10 @@ struct EngineStats {
   std::uint64_t delivered = 0;
   std::uint64_t bundles_sent = 0;     // datagrams that carried bundled multicasts
   std::uint64_t bodies_received = 0;  // R-deliveries: messages and control the layer passed up
+  std::uint64_t heartbeats_sent = 0;
+  std::uint64_t views_installed = 0;
+  std::uint64_t refused_from_removed = 0;  // packets from members removed from the view
+  std::uint64_t discarded_after_cut = 0;   // removed members' messages beyond the flush cut
 };
 
 class Engine {
@@ -79,7 +104,8 @@ class Engine {
   // Multicasts `payload` to the group. Returns the message's id (its sender is
   // this member). InvalidArgument if the payload is larger than
   // max_payload_bytes; WouldBlock if send_window_messages of this member's
-  // messages are still unstable (try again after more packets arrive).
+  // messages are still unstable or a view change is flushing (try again after
+  // more packets arrive); Unavailable once this member is excluded.
   virtual Result<MessageId> Multicast(std::span<const std::byte> payload, TimePoint now) = 0;
 
   // A datagram from member `from`. Malformed datagrams are dropped and counted.
@@ -104,6 +130,15 @@ class Engine {
   // With EngineOptions::record_arrivals: the next application message that
   // arrived whole at this member (before any hold-back), in arrival order.
   virtual std::optional<MessageId> PollArrival() = 0;
+
+  // The next group event (suspicion, view installed, exclusion, ...), oldest first.
+  virtual std::optional<GroupEvent> PollEvent() = 0;
+  // The installed view: its id (0: the configured group) and members.
+  virtual std::uint64_t view_id() const = 0;
+  virtual std::vector<MemberId> view_members() const = 0;
+  // True once this member was removed from the view: it refuses every call
+  // (Multicast returns Unavailable) and must restart as a new incarnation.
+  virtual bool excluded() const = 0;
 
   // Own messages (fragments count one each) that some member may still lack:
   // what flow control and a flushing shutdown wait on.

@@ -108,6 +108,18 @@ struct EngineOptions {
   // flush sooner with Engine::Flush).
   Duration bundle_delay = std::chrono::milliseconds(1);  // default 1ms
 
+  // Failure detection (membership.h). Every member multicasts a heartbeat
+  // when it has sent nothing to the group for heartbeat_interval (any packet
+  // counts as one); a member not heard from for suspect_timeout is suspected,
+  // and the coordinator (lowest-id unsuspected member of the view) removes
+  // the members it suspects itself by a view change. View-change messages are
+  // resent every heartbeat_interval until answered. Validate() requires
+  // suspect_timeout >= 3 x heartbeat_interval (two lost heartbeats in a row
+  // never raise a suspicion) and >= status_interval; suspect_timeout 0 turns
+  // failure detection and views off (a static group).
+  Duration heartbeat_interval = std::chrono::milliseconds(100);  // default 100ms
+  Duration suspect_timeout = std::chrono::seconds(1);            // default 1s (0: off)
+
   // Record each application message's arrival (from the network or from
   // this member itself) for Engine::PollArrival, e.g. for space-time
   // diagrams: the time from arrival to delivery is the hold-back time.

@@ -64,7 +64,7 @@ struct SimOptions {
   // crashed one), check only safety: integrity and order, not validity and
   // agreement. Failure detection and view changes are what restore liveness.
   bool safety_only_on_stall = false;
-  std::ostream* trace = nullptr;  // JSON Lines of send/deliver/crash if set
+  std::ostream* trace = nullptr;  // JSON Lines of send/deliver/crash/view if set
   // Also packet events, one per packet sent, received or dropped, and the
   // arrival of each application message at each member (before hold-back):
   //   {"node":N,"ev":"pkt_send"|"pkt_recv"|"pkt_drop","from":F,"pkt":P,
@@ -96,6 +96,12 @@ struct SimResult {
   Duration end_time{};
   CheckReport check;
   bool liveness_checked = true;  // false if safety_only_on_stall applied
+  // Membership: views installed (counted once per view id), members excluded
+  // (counted as crashed in the trace), and the longest time from the latest
+  // crash to the first installation of the next view.
+  std::uint64_t views_installed = 0;
+  std::uint64_t excluded = 0;
+  Duration crash_to_view_max{};
   std::uint64_t events = 0;
 };
 

@@ -4,6 +4,7 @@
 //   {"node":2,"ev":"send","sender":2,"seq":7,"t":1000000}
 //   {"node":3,"ev":"deliver","sender":2,"seq":7,"t":1200000}
 //   {"node":4,"ev":"crash","t":5000000}
+//   {"node":1,"ev":"view","id":3,"members":[0,1,3],"t":6000000}
 // "t" (nanoseconds) is optional. Lines with any other "ev" (packet-level
 // events such as "pkt_send", "pkt_drop") are kept as kOther and ignored by the
 // checker, so traces can carry more than the checker needs.
@@ -31,11 +32,19 @@ struct TraceEvent {
   MessageId id;  // kSend, kDeliver
   std::optional<std::int64_t> t_ns;
   std::string other_ev;  // the "ev" name of a kOther line
+  // A view installation is a kOther line with other_ev "view" (IsView):
+  std::uint64_t view_id = 0;      // the installed view's id
+  std::vector<MemberId> members;  // its members, ascending
 };
 
+inline bool IsView(const TraceEvent& e) {
+  return e.type == TraceEventType::kOther && e.other_ev == "view";
+}
+
 // Formats one event as a JSON line (no trailing newline), fields in the order
-// node, ev, sender, seq, t; sender and seq only for kSend and kDeliver, t only
-// when set. Written by hand (no JSON library): the simulator writes millions.
+// node, ev, sender, seq, t; sender and seq only for kSend and kDeliver (id and
+// members only for a view), t only when set. Written by hand (no JSON library): the simulator
+// writes millions.
 std::string FormatTraceEvent(const TraceEvent& e);
 // Same, appended to `out` so that a writer can reuse one buffer.
 void AppendTraceEvent(const TraceEvent& e, std::string& out);

@@ -26,6 +26,10 @@ std::string_view ToString(Property p) {
       return "causal";
     case Property::kTotal:
       return "total";
+    case Property::kViewAgreement:
+      return "view_agreement";
+    case Property::kSameView:
+      return "same_view";
   }
   return "?";
 }
@@ -96,6 +100,7 @@ CheckReport CheckTrace(const std::vector<TraceEvent>& events, const CheckOptions
   if (options.agreement) check::CheckAgreement(index, reporter);
   if (options.fifo || options.causal) check::CheckSenderOrders(index, options, reporter);
   if (options.total) check::CheckTotalOrder(index, reporter);
+  if (options.views) check::CheckViews(events, reporter);
 
   std::stable_sort(report.violations.begin(), report.violations.end(),
                    [](const Violation& a, const Violation& b) { return a.property < b.property; });

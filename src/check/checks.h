@@ -50,5 +50,7 @@ void CheckAgreement(const TraceIndex& index, Reporter& reporter);
 // fifo and causal, as enabled in `options`.
 void CheckSenderOrders(const TraceIndex& index, const CheckOptions& options, Reporter& reporter);
 void CheckTotalOrder(const TraceIndex& index, Reporter& reporter);
+// View agreement and same-view delivery, straight from the events (views are few).
+void CheckViews(const std::vector<TraceEvent>& events, Reporter& reporter);
 
 }  // namespace gcast::check

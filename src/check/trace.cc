@@ -112,6 +112,16 @@ void AppendTraceEvent(const TraceEvent& e, std::string& out) {
     out += ",\"seq\":";
     AppendUnsigned(e.id.seq.value, out);
   }
+  if (IsView(e)) {
+    out += ",\"id\":";
+    AppendUnsigned(e.view_id, out);
+    out += ",\"members\":[";
+    for (std::size_t i = 0; i < e.members.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendUnsigned(e.members[i].value, out);
+    }
+    out += ']';
+  }
   if (e.t_ns) {
     out += ",\"t\":";
     AppendSigned(*e.t_ns, out);
@@ -165,6 +175,21 @@ Result<TraceEvent> ParseTraceEvent(std::string_view line) {
     if (e.type == TraceEventType::kSend && e.id.sender != e.node) {
       return Status::InvalidArgument("send by node " + std::to_string(e.node.value) +
                                      " names sender " + std::to_string(e.id.sender.value));
+    }
+  }
+  if (IsView(e)) {
+    std::optional<std::uint64_t> id;
+    if (Status s = ReadUnsigned(obj, "id", kMaxTime, true, id); !s.ok()) return s;
+    e.view_id = *id;
+    auto members = obj.find("members");
+    if (members == obj.end() || !members->is_array()) {
+      return Status::InvalidArgument("\"members\" is missing or not an array");
+    }
+    for (const auto& m : *members) {
+      if (!m.is_number_unsigned() || m.get<std::uint64_t>() > kMaxId) {
+        return Status::InvalidArgument("\"members\" holds a non-member id");
+      }
+      e.members.push_back(MemberId{static_cast<std::uint32_t>(m.get<std::uint64_t>())});
     }
   }
   if (Status s = ReadUnsigned(obj, "t", kMaxTime, false, t); !s.ok()) return s;

@@ -106,6 +106,17 @@ Status EngineOptions::Validate() const {
   if (max_in_flight_messages < 1) {
     return Status::InvalidArgument("max_in_flight_messages: must be >= 1");
   }
+  if (heartbeat_interval <= Duration::zero()) {
+    return Status::InvalidArgument("heartbeat_interval: must be positive");
+  }
+  if (suspect_timeout < Duration::zero()) {
+    return Status::InvalidArgument("suspect_timeout: must be >= 0 (0: failure detection off)");
+  }
+  if (suspect_timeout > Duration::zero() &&
+      (suspect_timeout < 3 * heartbeat_interval || suspect_timeout < status_interval)) {
+    return Status::InvalidArgument(
+        "suspect_timeout: must be >= 3 x heartbeat_interval and >= status_interval");
+  }
   return Status::Ok();
 }
 

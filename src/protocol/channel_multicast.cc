@@ -45,7 +45,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     const std::uint64_t seq = next_seq_++;
     seen_[self_.value].Insert(seq);
     for (std::uint32_t m = 0; m < options_.members; ++m) {
-      if (m != self_.value) Enqueue(MemberId{m}, self_, seq, body, now);
+      if (m != self_.value && in_view_[m]) Enqueue(MemberId{m}, self_, seq, body, now);
     }
     outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
   }
@@ -56,6 +56,7 @@ class ChannelMulticast final : public ReliabilityLayer {
       outbox_.stats->packets_invalid++;
       return;
     }
+    if (!in_view_[from.value]) return;  // removed from the view (the engine refuses it)
     Link& link = links_[from.value];
     if (packet.type == wire::PacketType::kChanAck) {
       OnAck(MemberId{from}, link, packet.ack, packet.sacks, now);
@@ -120,6 +121,30 @@ class ChannelMulticast final : public ReliabilityLayer {
   }
 
   std::uint64_t UnstableOwn() const override { return own_outstanding_.size(); }
+
+  void Held(std::uint32_t origin, std::vector<GapTracker::Range>& out) const override {
+    seen_[origin].Arrived(out);
+  }
+
+  // Relays (reliable) and link retransmissions bring what a flush needs.
+  void Fetch(std::uint32_t, std::uint64_t, TimePoint) override {}
+
+  void SetView(const std::vector<bool>& members) override {
+    in_view_ = members;
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      if (members[m]) continue;
+      Link& link = links_[m];
+      auto release = [&](const Pending& p) {
+        if (p.origin != self_) return;
+        auto own = own_outstanding_.find(p.origin_seq);
+        if (own != own_outstanding_.end() && --own->second == 0) own_outstanding_.erase(own);
+      };
+      for (const auto& [seq, p] : link.unacked) release(p);
+      for (const auto& p : link.backlog) release(p);
+      outbox_.stats->retained -= link.unacked.size() + link.backlog.size();
+      link = Link{};
+    }
+  }
 
   std::optional<TimePoint> NextDeadline() const override {
     std::optional<TimePoint> next;
@@ -251,13 +276,14 @@ class ChannelMulticast final : public ReliabilityLayer {
 
   void OnArrival(const Arrival& a, MemberId from, TimePoint now) {
     if (a.origin == self_ || a.origin_seq == 0) return;  // our own message, relayed back
+    if (!in_view_[a.origin.value]) return;               // a removed member's: past the cut
     if (!seen_[a.origin.value].Insert(a.origin_seq)) {
       outbox_.stats->duplicates++;
       return;
     }
     if (relay_) {
       for (std::uint32_t m = 0; m < options_.members; ++m) {
-        if (m != self_.value && m != a.origin.value && m != from.value) {
+        if (m != self_.value && m != a.origin.value && m != from.value && in_view_[m]) {
           Enqueue(MemberId{m}, a.origin, a.origin_seq, a.body, now);
         }
       }
@@ -281,6 +307,7 @@ class ChannelMulticast final : public ReliabilityLayer {
   std::vector<wire::SeqRange> sacks_;  // scratch, reused
   // Own messages -> links that have not acked them yet (or still hold them back).
   std::map<std::uint64_t, std::uint32_t> own_outstanding_;
+  std::vector<bool> in_view_ = std::vector<bool>(options_.members, true);
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "common/rng.h"
 #include "protocol/fragmenter.h"
+#include "protocol/membership.h"
 #include "protocol/ordering.h"
 #include "protocol/ordering_body.h"
 #include "protocol/reliability.h"
@@ -27,6 +28,22 @@ std::string_view ToString(PacketKind k) {
   return "?";
 }
 
+std::string_view ToString(GroupEventKind k) {
+  switch (k) {
+    case GroupEventKind::kSuspected:
+      return "suspected";
+    case GroupEventKind::kViewInstalled:
+      return "view";
+    case GroupEventKind::kExcluded:
+      return "excluded";
+    case GroupEventKind::kRefused:
+      return "refused";
+    case GroupEventKind::kGuaranteeNotKept:
+      return "guarantee_not_kept";
+  }
+  return "?";
+}
+
 namespace {
 
 // A bundled body: u16 length + app body header (kind, flags, seq) at least.
@@ -41,13 +58,15 @@ std::size_t FragmentBytes(const EngineOptions& o) {
   return o.max_datagram_bytes - kPacketOverheadBytes;
 }
 
-class EngineImpl final : public Engine {
+class EngineImpl final : public Engine, private MembershipHost {
  public:
   EngineImpl(const EngineOptions& options, MemberId self, std::uint64_t seed)
       : options_(options),
         self_(self),
         rng_(seed),
-        fragmenter_(FragmentBytes(options), options.max_payload_bytes + kBodyOverheadBytes) {
+        fragmenter_(FragmentBytes(options), options.max_payload_bytes + kBodyOverheadBytes),
+        membership_(options_, self, *this, outbox_, events_),
+        passed_(options.members) {
     outbox_.stats = &stats_;
     if (options_.reliability == Reliability::kIp) {
       reliability_ = MakeNackMulticast(options_, self_, rng_, outbox_);
@@ -58,6 +77,12 @@ class EngineImpl final : public Engine {
   }
 
   Result<MessageId> Multicast(std::span<const std::byte> payload, TimePoint now) override {
+    now_ = now;
+    if (membership_.excluded()) {
+      return Status::Unavailable("member " + std::to_string(self_.value) +
+                                 " was removed from the group; restart as a new incarnation");
+    }
+    if (membership_.frozen()) return Status::WouldBlock("a view change is flushing");
     if (payload.size() > options_.max_payload_bytes) {
       return Status::InvalidArgument("payload of " + std::to_string(payload.size()) +
                                      " bytes exceeds max_payload_bytes " +
@@ -84,28 +109,51 @@ class EngineImpl final : public Engine {
       reliability_->Send(std::move(body), now);
     }
     Pump(now);
+    AfterInput(now);
     return id;
   }
 
   void OnPacket(MemberId from, std::span<const std::byte> bytes, TimePoint now) override {
+    now_ = now;
     stats_.packets_received++;
+    if (membership_.excluded()) return;
+    if (Membership::IsMembershipPacket(bytes)) {
+      if (from.value >= options_.members || from == self_) {
+        stats_.packets_invalid++;
+        return;
+      }
+      membership_.OnPacket(from, bytes, now);
+      Pump(now);
+      AfterInput(now);
+      return;
+    }
     if (wire::Decode(bytes, packet_) != wire::DecodeError::kOk || packet_.sender != from ||
         from.value >= options_.members) {
       stats_.packets_invalid++;
       return;
     }
+    if (!membership_.OnHeard(from, now)) {
+      Refused(from, now);
+      return;
+    }
     reliability_->OnPacket(packet_, now);
     Pump(now);
+    AfterInput(now);
   }
 
   void OnTimeout(TimePoint now) override {
+    now_ = now;
+    if (membership_.excluded()) return;
     if (!bundle_.empty() && bundle_opened_ + options_.bundle_delay <= now) SendBundle(now);
     reliability_->OnTimeout(now);
     Pump(now);
+    AfterInput(now);
   }
 
   std::optional<TimePoint> NextDeadline() const override {
+    if (membership_.excluded()) return std::nullopt;
     auto next = reliability_->NextDeadline();
+    if (auto m = membership_.NextDeadline(); m && (!next || *m < *next)) next = m;
     if (!bundle_.empty()) {
       const TimePoint due = bundle_opened_ + options_.bundle_delay;
       if (!next || due < *next) next = due;
@@ -144,13 +192,130 @@ class EngineImpl final : public Engine {
   const EngineStats& stats() const override { return stats_; }
   MemberId self() const override { return self_; }
 
+  std::optional<GroupEvent> PollEvent() override {
+    if (events_.empty()) return std::nullopt;
+    GroupEvent e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+  std::uint64_t view_id() const override { return membership_.view_id(); }
+  std::vector<MemberId> view_members() const override {
+    std::vector<MemberId> out;
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      if (membership_.InView(m)) out.push_back(MemberId{m});
+    }
+    return out;
+  }
+  bool excluded() const override { return membership_.excluded(); }
+
  private:
+  // After every input: the membership notes whether this member spoke to the
+  // group (its heartbeat), then runs its timers and checks the flush.
+  void AfterInput(TimePoint now) {
+    if (!membership_.enabled() || membership_.excluded()) return;
+    if (outbox_.sent_to_group) membership_.OnSentToGroup(now);
+    outbox_.sent_to_group = false;
+    membership_.Tick(now);
+    Pump(now);
+  }
+
+  void Refused(MemberId from, TimePoint now) {
+    if (stats_.refused_from_removed++ > 0 && refused_reported_[from.value]) return;
+    refused_reported_[from.value] = true;
+    GroupEvent e;
+    e.kind = GroupEventKind::kRefused;
+    e.view_id = membership_.view_id();
+    e.member = from;
+    e.reason = "member " + std::to_string(from.value) + " was removed from the view; it must " +
+               "restart with a new incarnation";
+    e.at = now;
+    events_.push_back(std::move(e));
+  }
+
+  // --- MembershipHost ---
+  void HeldRanges(std::uint32_t origin, SeqRanges& out) const override {
+    reliability_->Held(origin, out);
+  }
+
+  void OnFreeze() override {
+    if (!bundle_.empty()) SendBundle(now_);
+    ordering_->Freeze();
+  }
+
+  void OnCut(const Cut& cut, TimePoint now) override {
+    for (std::uint32_t o = 0; o < options_.members; ++o) {
+      if (!cut.per_origin[o].empty()) reliability_->Fetch(o, cut.per_origin[o].back().last, now);
+    }
+    // Hand up what the cut admits; drop removed members' bodies beyond it.
+    std::deque<RDelivery> held = std::move(held_);
+    held_.clear();
+    for (RDelivery& d : held) outbox_.deliveries.push_back(std::move(d));
+    Pump(now);
+  }
+
+  bool CutReached() const override {
+    const auto& cut = membership_.cut();
+    if (!cut) return false;
+    for (std::uint32_t o = 0; o < options_.members; ++o) {
+      // basic cannot fetch a removed sender's messages: it promises no agreement.
+      if (options_.reliability == Reliability::kBasic && !cut->members[o]) continue;
+      const GapTracker& passed = passed_[o];
+      for (const auto& r : cut->per_origin[o]) {
+        if (r.last <= passed.floor()) continue;
+        for (std::uint64_t s = std::max(r.first, passed.floor() + 1); s <= r.last; ++s) {
+          if (!passed.Contains(s)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  void OnInstall(std::uint64_t, const std::vector<bool>& members, TimePoint now) override {
+    ordering_->OnViewChange(members);
+    reliability_->SetView(members);
+    std::deque<RDelivery> held = std::move(held_);
+    held_.clear();
+    for (RDelivery& d : held) outbox_.deliveries.push_back(std::move(d));
+    Pump(now);
+  }
+
+  void OnExcluded() override {
+    held_.clear();
+    while (!outbox_.deliveries.empty()) outbox_.deliveries.pop_front();
+    while (!outbox_.transmits.empty()) outbox_.transmits.pop_front();
+    while (!ordering_->deliveries.empty()) ordering_->deliveries.pop_front();
+  }
+
+  // Whether an R-delivered body goes up now, waits for the view change, or
+  // is dropped (a removed member's, beyond the flush cut).
+  enum class Admit { kPass, kHold, kDrop };
+  Admit Admission(const RDelivery& d) {
+    if (!membership_.InView(d.origin.value)) return Admit::kDrop;
+    if (!membership_.frozen()) return Admit::kPass;
+    const auto& cut = membership_.cut();
+    if (!cut) return Admit::kHold;
+    if (RangesContain(cut->per_origin[d.origin.value], d.seq)) return Admit::kPass;
+    return cut->members[d.origin.value] ? Admit::kHold : Admit::kDrop;
+  }
+
   // Hands R-deliveries up and control bodies down until both are drained.
   void Pump(TimePoint now) {
     while (true) {
       while (!outbox_.deliveries.empty()) {
         RDelivery d = std::move(outbox_.deliveries.front());
         outbox_.deliveries.pop_front();
+        if (membership_.enabled()) {
+          const Admit a = Admission(d);
+          if (a == Admit::kDrop) {
+            stats_.discarded_after_cut++;
+            continue;
+          }
+          if (a == Admit::kHold) {
+            held_.push_back(std::move(d));
+            continue;
+          }
+          passed_[d.origin.value].Insert(d.seq);
+        }
         stats_.bodies_received++;
         const auto kind = PeekKind(*d.body);
         if (kind == BodyKind::kBundle) {
@@ -251,6 +416,12 @@ class EngineImpl final : public Engine {
   std::vector<Body> fragments_;    // scratch
   std::vector<std::byte> bundle_;  // open bundle: kind, then (u16 length, body)...
   TimePoint bundle_opened_{};
+  std::deque<GroupEvent> events_;
+  Membership membership_;
+  std::vector<GapTracker> passed_;  // per origin: transport seqs handed to the ordering layer
+  std::deque<RDelivery> held_;      // R-delivered during a view change, not yet admitted
+  std::vector<bool> refused_reported_ = std::vector<bool>(options_.members, false);
+  TimePoint now_{};
 };
 
 }  // namespace

@@ -41,4 +41,15 @@ void GapTracker::Missing(std::uint64_t up_to, std::size_t max_ranges, std::uint6
   if (next <= up_to) emit(next, up_to);
 }
 
+void GapTracker::Arrived(std::vector<Range>& out) const {
+  if (floor_ > 0) out.push_back({1, floor_});
+  for (std::uint64_t seq : above_) {
+    if (!out.empty() && out.back().last + 1 == seq) {
+      out.back().last = seq;
+    } else {
+      out.push_back({seq, seq});
+    }
+  }
+}
+
 }  // namespace gcast

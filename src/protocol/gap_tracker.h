@@ -30,6 +30,8 @@ class GapTracker {
   // covering at most `max_seqs` seqs in all.
   void Missing(std::uint64_t up_to, std::size_t max_ranges, std::uint64_t max_seqs,
                std::vector<Range>& out) const;
+  // Every arrived seq as maximal ranges, in order (appended to `out`).
+  void Arrived(std::vector<Range>& out) const;
 
  private:
   std::uint64_t floor_ = 0;

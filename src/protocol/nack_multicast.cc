@@ -69,12 +69,44 @@ class NackMulticast final : public ReliabilityLayer {
 
   std::uint64_t UnstableOwn() const override { return origins_[self_.value].retained.size(); }
 
+  // ip R-delivers each origin in order: what it holds is 1..floor.
+  void Held(std::uint32_t origin, std::vector<GapTracker::Range>& out) const override {
+    const std::uint64_t floor = origins_[origin].received.floor();
+    if (floor > 0) out.push_back({1, floor});
+  }
+
+  void Fetch(std::uint32_t origin, std::uint64_t upto, TimePoint now) override {
+    if (origin == self_.value) return;
+    Origin& o = origins_[origin];
+    if (upto > o.known_highest) {
+      o.known_highest = std::min(upto, o.delivered + options_.max_window_messages);
+      CheckGaps(origin, now);
+    }
+  }
+
+  void SetView(const std::vector<bool>& members) override {
+    in_view_ = members;
+    for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
+      if (members[oi]) continue;
+      // Every member of the view holds this origin's messages up to the
+      // flush cut; nothing more of it will be delivered.
+      Origin& o = origins_[oi];
+      outbox_.stats->retained -= o.retained.size();
+      o.retained.clear();
+      o.known_highest = o.delivered;
+      o.nack_due.reset();
+      nack_armed_.erase(oi);
+    }
+    UpdateStability();
+  }
+
   void OnPacket(const wire::Packet& packet, TimePoint now) override {
     const MemberId from = packet.sender;
     if (from == self_ || from.value >= options_.members) {
       outbox_.stats->packets_invalid++;
       return;
     }
+    if (!in_view_[from.value]) return;  // removed from the view (the engine refuses it)
     last_heard_[from.value] = now;
     switch (packet.type) {
       case wire::PacketType::kIpData:
@@ -159,7 +191,9 @@ class NackMulticast final : public ReliabilityLayer {
   }
 
   void OnMessage(const wire::MessageEntry& m, TimePoint now) {
-    if (m.origin == self_ || m.origin.value >= options_.members) return;
+    if (m.origin == self_ || m.origin.value >= options_.members || !in_view_[m.origin.value]) {
+      return;
+    }
     Origin& o = origins_[m.origin.value];
     if (m.seq <= o.delivered || o.received.Contains(m.seq)) {
       outbox_.stats->duplicates++;
@@ -376,7 +410,7 @@ class NackMulticast final : public ReliabilityLayer {
     if (o.retained.empty()) return;
     std::uint64_t stable = o.delivered;
     for (std::uint32_t m = 0; m < options_.members && stable > o.stable; ++m) {
-      stable = std::min(stable, acks_[m][oi]);
+      if (in_view_[m]) stable = std::min(stable, acks_[m][oi]);
     }
     if (stable <= o.stable) return;
     o.stable = stable;
@@ -456,7 +490,7 @@ class NackMulticast final : public ReliabilityLayer {
     std::uint64_t min = highest_transmitted_;
     for (std::uint32_t m = 0; m < options_.members; ++m) {
       const bool silent = !last_heard_[m] || now - *last_heard_[m] > options_.flow_silence_timeout;
-      if (m != self_.value && !silent) min = std::min(min, acks_[m][self_.value]);
+      if (m != self_.value && !silent && in_view_[m]) min = std::min(min, acks_[m][self_.value]);
     }
     own_acked_min_ = std::max(own_acked_min_, min);
     UpdateStability(self_.value);  // frees the send window as acks arrive
@@ -494,6 +528,7 @@ class NackMulticast final : public ReliabilityLayer {
       std::vector<std::optional<TimePoint>>(options_.members);  // flow control only
   const double backoff_lambda_;
   const Duration status_interval_;
+  std::vector<bool> in_view_ = std::vector<bool>(options_.members, true);
 };
 
 }  // namespace

@@ -43,6 +43,14 @@ class OrderingLayer {
   void OnRDeliver(const RDelivery& d) { OnBody(d.origin, d.body, *d.body); }
   // Called when the engine has no more input for now: emit batched control.
   virtual void Flush() {}
+  // A view change started: assign no order and emit no control until the
+  // view is installed (what is held then is settled by OnViewChange).
+  virtual void Freeze() {}
+  // Before a view is installed, every member holds the same bodies of the
+  // old view (the flush): deliver, by a rule every member applies alike,
+  // what the old view's order can still deliver, drop the rest, and carry on
+  // in the new view (the sequencer is its lowest-id member).
+  virtual void OnViewChange(const std::vector<bool>& members) { (void)members; }
 
   FifoQueue<Delivery> deliveries;  // to the application, in order
   std::deque<Body> control;        // bodies to multicast

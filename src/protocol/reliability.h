@@ -18,6 +18,7 @@
 #include "common/rng.h"
 #include "gcast/engine.h"
 #include "gcast/options.h"
+#include "protocol/gap_tracker.h"
 #include "wire/packets.h"
 
 namespace gcast {
@@ -37,9 +38,11 @@ struct Outbox {
   FifoQueue<Transmit> transmits;
   FifoQueue<RDelivery> deliveries;
   EngineStats* stats = nullptr;
+  bool sent_to_group = false;  // since the engine last looked: a heartbeat went out
 
   void Send(std::optional<MemberId> to, PacketKind kind, std::vector<std::byte> bytes) {
     stats->packets_sent[static_cast<int>(kind)]++;
+    if (!to) sent_to_group = true;
     transmits.push_back(Transmit{to, kind, std::move(bytes)});
   }
 };
@@ -55,6 +58,16 @@ class ReliabilityLayer {
   virtual std::optional<TimePoint> NextDeadline() const = 0;
   // Own messages some member may still lack.
   virtual std::uint64_t UnstableOwn() const = 0;
+
+  // Membership (membership.h). Transport seqs of `origin`'s bodies this
+  // member has R-delivered, as sorted disjoint ranges appended to `out`.
+  virtual void Held(std::uint32_t origin, std::vector<GapTracker::Range>& out) const = 0;
+  // A flush needs `origin`'s bodies up to `upto`: ask for what is missing
+  // (ip NACKs it; 1:1 channels get it from relays and retransmissions).
+  virtual void Fetch(std::uint32_t origin, std::uint64_t upto, TimePoint now) = 0;
+  // A view is installed: stability, flow control, relays and channels count
+  // only its members; what was kept for removed members is freed.
+  virtual void SetView(const std::vector<bool>& members) = 0;
 };
 
 // basic / reliable over gcast's 1:1 channels (channel_multicast.cc).

@@ -7,6 +7,7 @@
 // reordering delay, duplication. All chance comes from one Rng seeded by the
 // run's seed, so a run replays exactly.
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <queue>
 #include <string>
@@ -208,6 +209,7 @@ class Simulator {
       return;
     }
     n.crashed = true;
+    last_crash_at_ = now_;
     Trace(TraceEvent{MemberId{m}, TraceEventType::kCrash, {}, ToNanos(now_), {}});
     // Its own messages no longer have to reach everyone unless a correct
     // member delivered them, and its deliveries no longer oblige anyone.
@@ -227,7 +229,29 @@ class Simulator {
     DrainArrivals(m);
     while (auto d = n.engine->PollDelivery()) OnDelivery(m, d->id);
     while (auto t = n.engine->PollTransmit()) Transmit(m, *t, nullptr);
-    ArmTimer(m);
+    DrainEvents(m);
+    if (!n.crashed) ArmTimer(m);
+  }
+
+  // Group events: views to the trace; an excluded member counts as crashed.
+  void DrainEvents(std::uint32_t m) {
+    while (auto e = nodes_[m].engine->PollEvent()) {
+      if (e->kind == GroupEventKind::kViewInstalled) {
+        TraceEvent v{MemberId{m}, TraceEventType::kOther, {}, ToNanos(now_), "view"};
+        v.view_id = e->view_id;
+        v.members = e->members;
+        Trace(std::move(v));
+        if (first_install_.emplace(e->view_id, now_).second) {
+          result_.views_installed++;
+          if (last_crash_at_) {
+            result_.crash_to_view_max = std::max(result_.crash_to_view_max, now_ - *last_crash_at_);
+          }
+        }
+      } else if (e->kind == GroupEventKind::kExcluded) {
+        result_.excluded++;
+        DoCrash(m, false);
+      }
+    }
   }
 
   void DrainPartial(std::uint32_t m) {
@@ -466,7 +490,9 @@ class Simulator {
   std::vector<TraceEvent> events_;
   SimResult result_;
   std::uint64_t packets_traced_ = 0;
-  wire::Packet packet_;  // decode scratch for packet notes
+  std::optional<TimePoint> last_crash_at_;
+  std::map<std::uint64_t, TimePoint> first_install_;  // view id -> first installation
+  wire::Packet packet_;                               // decode scratch for packet notes
 
  public:
   std::uint32_t progress_step_ = 0;

@@ -231,5 +231,50 @@ TEST(Property, ToStringNamesEachProperty) {
   EXPECT_EQ(ToString(Property::kTotal), "total");
 }
 
+TEST(Checker, AcceptsMembersThatInstallTheSameViewsAndDeliverInTheSameView) {
+  TraceBuilder t;
+  t.Multicast(0, 1, {0, 1, 2}).Crash(2).View(0, 1, {0, 1}).View(1, 1, {0, 1});
+  t.Multicast(1, 1, {1, 0});
+  EXPECT_TRUE(CheckTrace(t.events(), CheckOptions{}).ok());
+}
+
+TEST(Checker, ReportsViewAgreementWhenAViewIdNamesDifferentMembers) {
+  TraceBuilder t;
+  t.View(0, 1, {0, 1}).View(1, 1, {0, 1, 2}).View(2, 1, {0, 1, 2});
+  const CheckReport r = CheckTrace(t.events(), CheckOptions{});
+  EXPECT_GE(r.violation_count(Property::kViewAgreement), 1u);
+}
+
+TEST(Checker, ReportsViewAgreementWhenCorrectMembersInstallDifferentSequences) {
+  TraceBuilder t;
+  t.View(0, 1, {0, 1, 2}).View(0, 2, {0, 1}).View(1, 1, {0, 1, 2});
+  const CheckReport r = CheckTrace(t.events(), CheckOptions{});
+  EXPECT_EQ(r.violation_count(Property::kViewAgreement), 1u);
+}
+
+TEST(Checker, ReportsSameViewWhenAMessageIsDeliveredInDifferentViews) {
+  TraceBuilder t;
+  t.Send(0, 1).Deliver(0, 0, 1).View(0, 1, {0, 1}).View(1, 1, {0, 1}).Deliver(1, 0, 1);
+  const CheckReport r = CheckTrace(t.events(), CheckOptions{});
+  EXPECT_EQ(r.violation_count(Property::kSameView), 1u);
+  EXPECT_EQ(r.violation_count(Property::kViewAgreement), 0u);
+}
+
+TEST(Trace, ViewLinesRoundTrip) {
+  TraceEvent e;
+  e.node = MemberId{1};
+  e.other_ev = "view";
+  e.view_id = 3;
+  e.members = {MemberId{0}, MemberId{1}, MemberId{3}};
+  e.t_ns = 6;
+  const std::string line = FormatTraceEvent(e);
+  EXPECT_EQ(line, "{\"node\":1,\"ev\":\"view\",\"id\":3,\"members\":[0,1,3],\"t\":6}");
+  auto back = ParseTraceEvent(line);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(IsView(*back));
+  EXPECT_EQ(back->view_id, 3u);
+  EXPECT_EQ(back->members, e.members);
+}
+
 }  // namespace
 }  // namespace gcast

@@ -36,6 +36,13 @@ class TraceBuilder {
     events_.back().other_ev = std::move(ev);
     return *this;
   }
+  // A view installation: {"node":N,"ev":"view","id":K,"members":[...]}.
+  TraceBuilder& View(std::uint32_t node, std::uint64_t id, std::vector<std::uint32_t> members) {
+    Other(node, "view");
+    events_.back().view_id = id;
+    for (std::uint32_t m : members) events_.back().members.push_back(MemberId{m});
+    return *this;
+  }
   const std::vector<TraceEvent>& events() const { return events_; }
 
  private:

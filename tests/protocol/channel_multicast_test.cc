@@ -25,6 +25,7 @@ EngineOptions ChannelOptions(Reliability r, std::uint32_t members = 3) {
   o.reliability = r;
   o.ordering = Ordering::kNone;
   o.members = members;
+  o.suspect_timeout = Duration::zero();  // a static group: no heartbeats keep timers armed
   return o;
 }
 

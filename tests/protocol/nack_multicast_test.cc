@@ -27,6 +27,7 @@ EngineOptions IpOptions(std::uint32_t members = 3) {
   o.reliability = Reliability::kIp;
   o.ordering = Ordering::kNone;
   o.members = members;
+  o.suspect_timeout = Duration::zero();  // a static group: no heartbeats among the statuses
   return o;
 }
 

@@ -73,7 +73,7 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
   o.seed = seed;
   o.messages = 30;
   o.interval = std::chrono::milliseconds(4);
-  o.idle = std::chrono::seconds(3);
+  o.idle = std::chrono::seconds(5);
   switch (profile) {
     case Profile::kNone:
       break;

@@ -1,0 +1,520 @@
+// Failure detection and view changes (membership.h, docs/design/membership.md).
+//
+// Datagram: 'G' 'M' version type, sender, sender's view id, highest proposal
+// id the sender has seen, then by type:
+//   kHeartbeat  -
+//   kPropose    id, base view id, members
+//   kState      id, n, n x (origin, ranges)
+//   kCut        id, members, n, n x (origin, ranges)
+//   kFlushed    id
+//   kInstall    id, members
+//   kRefuse     -            (to a removed member: "you are not in my view")
+// members: n, n x member id; ranges: n, n x (first, last).
+// Decoding is bounds-checked; a malformed datagram is dropped and counted.
+#include "protocol/membership.h"
+
+#include <algorithm>
+#include <string>
+
+#include "wire/codec.h"
+
+namespace gcast {
+namespace {
+
+constexpr std::uint8_t kMagic0 = 'G';
+constexpr std::uint8_t kMagic1 = 'M';
+constexpr std::uint8_t kVersion = 1;
+constexpr std::uint64_t kMaxRanges = 1 << 16;
+
+void WriteMembers(wire::Writer& w, const std::vector<bool>& members) {
+  w.Varint(static_cast<std::uint64_t>(std::count(members.begin(), members.end(), true)));
+  for (std::uint32_t m = 0; m < members.size(); ++m) {
+    if (members[m]) w.Varint(m);
+  }
+}
+
+bool ReadMembers(wire::Reader& r, std::uint32_t n, std::vector<bool>& out) {
+  out.assign(n, false);
+  const std::uint64_t count = r.VarintAtMost(n);
+  for (std::uint64_t i = 0; i < count && r.ok(); ++i) {
+    const std::uint64_t m = r.Varint();
+    if (m >= n) return false;
+    out[m] = true;
+  }
+  return r.ok();
+}
+
+void WriteRanges(wire::Writer& w, const SeqRanges& ranges) {
+  w.Varint(ranges.size());
+  for (const auto& rg : ranges) {
+    w.Varint(rg.first);
+    w.Varint(rg.last);
+  }
+}
+
+bool ReadRanges(wire::Reader& r, SeqRanges& out) {
+  const std::uint64_t n = r.VarintAtMost(kMaxRanges);
+  std::uint64_t prev = 0;
+  for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+    const std::uint64_t first = r.Varint(), last = r.Varint();
+    if (first == 0 || last < first || first <= prev) return false;
+    prev = last;
+    out.push_back({first, last});
+  }
+  return r.ok();
+}
+
+void WriteOrigins(wire::Writer& w, const std::vector<SeqRanges>& per_origin) {
+  w.Varint(per_origin.size());
+  for (std::uint32_t o = 0; o < per_origin.size(); ++o) {
+    w.Varint(o);
+    WriteRanges(w, per_origin[o]);
+  }
+}
+
+bool ReadOrigins(wire::Reader& r, std::uint32_t n, std::vector<SeqRanges>& out) {
+  out.assign(n, {});
+  const std::uint64_t count = r.VarintAtMost(n);
+  for (std::uint64_t i = 0; i < count && r.ok(); ++i) {
+    const std::uint64_t o = r.Varint();
+    if (o >= n || !ReadRanges(r, out[o])) return false;
+  }
+  return r.ok();
+}
+
+std::vector<MemberId> List(const std::vector<bool>& members) {
+  std::vector<MemberId> out;
+  for (std::uint32_t m = 0; m < members.size(); ++m) {
+    if (members[m]) out.push_back(MemberId{m});
+  }
+  return out;
+}
+
+}  // namespace
+
+void UniteRanges(SeqRanges& a, const SeqRanges& b) {
+  SeqRanges all;
+  all.reserve(a.size() + b.size());
+  std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all),
+             [](const auto& x, const auto& y) { return x.first < y.first; });
+  a.clear();
+  for (const auto& r : all) {
+    if (!a.empty() && r.first <= a.back().last + 1) {
+      a.back().last = std::max(a.back().last, r.last);
+    } else {
+      a.push_back(r);
+    }
+  }
+}
+
+bool RangesContain(const SeqRanges& ranges, std::uint64_t seq) {
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), seq,
+                             [](std::uint64_t s, const auto& r) { return s < r.first; });
+  return it != ranges.begin() && std::prev(it)->last >= seq;
+}
+
+Membership::Membership(const EngineOptions& options, MemberId self, MembershipHost& host,
+                       Outbox& outbox, std::deque<GroupEvent>& events)
+    : options_(options),
+      self_(self),
+      enabled_(options.suspect_timeout > Duration::zero() && options.members > 1),
+      host_(host),
+      outbox_(outbox),
+      events_(events),
+      view_(options.members, true),
+      last_heard_(options.members),
+      suspected_(options.members, false),
+      peer_view_(options.members, 0),
+      refuse_due_(options.members) {}
+
+bool Membership::IsMembershipPacket(std::span<const std::byte> bytes) {
+  return bytes.size() >= 2 && bytes[0] == std::byte{kMagic0} && bytes[1] == std::byte{kMagic1};
+}
+
+void Membership::Header(std::vector<std::byte>& out, Type t) const {
+  wire::Writer w(out);
+  w.U8(kMagic0);
+  w.U8(kMagic1);
+  w.U8(kVersion);
+  w.U8(static_cast<std::uint8_t>(t));
+  w.Varint(self_.value);
+  w.Varint(view_id_);
+  w.Varint(highest_seen_);
+}
+
+void Membership::SendTo(std::optional<MemberId> to, std::vector<std::byte> bytes) {
+  // Membership datagrams are counted as status packets (PacketKind has no
+  // slot of its own; sim and runtime counters are indexed by it).
+  outbox_.Send(to, PacketKind::kStatus, std::move(bytes));
+}
+
+bool Membership::OnHeard(MemberId from, TimePoint now) {
+  if (!enabled_ || excluded_) return true;
+  if (!view_[from.value]) {
+    if (refuse_due_[from.value] <= now) {
+      refuse_due_[from.value] = now + options_.heartbeat_interval;
+      std::vector<std::byte> bytes;
+      Header(bytes, Type::kRefuse);
+      SendTo(from, std::move(bytes));
+    }
+    return false;
+  }
+  last_heard_[from.value] = now;
+  return true;
+}
+
+void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimePoint now) {
+  if (!enabled_ || excluded_) return;
+  const std::uint32_t n = options_.members;
+  wire::Reader r(bytes);
+  r.U8();
+  r.U8();
+  const auto version = r.U8();
+  const auto type = static_cast<Type>(r.U8());
+  const std::uint64_t sender = r.Varint();
+  const std::uint64_t their_view = r.Varint();
+  const std::uint64_t their_seen = r.Varint();
+  if (!r.ok() || version != kVersion || sender != from.value || sender >= n) {
+    outbox_.stats->packets_invalid++;
+    return;
+  }
+  if (type == Type::kRefuse) {
+    if (their_view > view_id_) Exclude(now, "refused by member " + std::to_string(sender));
+    return;
+  }
+  if (!OnHeard(from, now)) return;
+  peer_view_[from.value] = std::max(peer_view_[from.value], their_view);
+  highest_seen_ = std::max(highest_seen_, their_seen);
+  bool ok = true;
+  switch (type) {
+    case Type::kHeartbeat:
+      break;
+    case Type::kPropose: {
+      const std::uint64_t id = r.Varint(), base = r.Varint();
+      std::vector<bool> members;
+      ok = ReadMembers(r, n, members) && r.AtEnd();
+      if (ok) OnPropose(from, id, base, std::move(members), now);
+      break;
+    }
+    case Type::kState: {
+      const std::uint64_t id = r.Varint();
+      std::vector<SeqRanges> held;
+      ok = ReadOrigins(r, n, held) && r.AtEnd();
+      if (ok) OnState(from, id, std::move(held), now);
+      break;
+    }
+    case Type::kCut: {
+      Cut cut;
+      cut.id = r.Varint();
+      ok = ReadMembers(r, n, cut.members) && ReadOrigins(r, n, cut.per_origin) && r.AtEnd();
+      if (ok) OnCutMsg(from, std::move(cut), now);
+      break;
+    }
+    case Type::kFlushed: {
+      const std::uint64_t id = r.Varint();
+      ok = r.ok() && r.AtEnd();
+      if (ok) OnFlushedMsg(from, id, now);
+      break;
+    }
+    case Type::kInstall: {
+      const std::uint64_t id = r.Varint();
+      std::vector<bool> members;
+      ok = ReadMembers(r, n, members) && r.AtEnd();
+      if (ok) OnInstallMsg(from, id, members, now);
+      break;
+    }
+    default:
+      ok = false;
+  }
+  if (!ok) outbox_.stats->packets_invalid++;
+  Tick(now);
+}
+
+void Membership::Tick(TimePoint now) {
+  if (!enabled_ || excluded_) return;
+  if (!started_) {
+    started_ = true;
+    std::fill(last_heard_.begin(), last_heard_.end(), now);
+    last_group_send_ = now;
+  }
+  if (now - last_group_send_ >= options_.heartbeat_interval) {
+    std::vector<std::byte> bytes;
+    Header(bytes, Type::kHeartbeat);
+    SendTo(std::nullopt, std::move(bytes));
+    outbox_.stats->heartbeats_sent++;
+    last_group_send_ = now;
+  }
+  Suspect(now);
+  const bool resend = now >= resend_due_;
+  if (resend) resend_due_ = now + options_.heartbeat_interval;
+  Coordinate(now);
+  if (resend && proposal_) {
+    const Proposal& p = *proposal_;
+    for (std::uint32_t m = 0; m < p.members.size(); ++m) {
+      if (!p.members[m] || m == self_.value) continue;
+      if (!p.reported[m]) {
+        SendPropose(MemberId{m});
+      } else if (p.cut_sent && !p.flushed[m]) {
+        SendCut(MemberId{m});
+      }
+    }
+  }
+  // The last coordinator resends Install to members that have not moved on.
+  if (resend && !accepted_ && view_id_ > 0 && !proposal_) {
+    for (std::uint32_t m = 0; m < view_.size(); ++m) {
+      if (view_[m] && m != self_.value && peer_view_[m] < view_id_ && installer_) {
+        SendInstall(MemberId{m});
+      }
+    }
+  }
+  if (accepted_ && resend) Participate(now);
+  if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
+    flushed_ = true;
+    SendFlushed(now);
+  } else if (resend && flushed_ && accepted_) {
+    SendFlushed(now);
+  }
+}
+
+void Membership::Participate(TimePoint now) {
+  if (!cut_) SendState(now);
+}
+
+std::optional<TimePoint> Membership::NextDeadline() const {
+  if (!enabled_ || excluded_) return std::nullopt;
+  if (!started_) return TimePoint{};
+  TimePoint next = last_group_send_ + options_.heartbeat_interval;
+  for (std::uint32_t m = 0; m < view_.size(); ++m) {
+    if (view_[m] && m != self_.value && !suspected_[m]) {
+      next = std::min(next, last_heard_[m] + options_.suspect_timeout);
+    }
+  }
+  if (proposal_ || accepted_ || (view_id_ > 0 && installer_)) next = std::min(next, resend_due_);
+  return next;
+}
+
+void Membership::Suspect(TimePoint now) {
+  for (std::uint32_t m = 0; m < view_.size(); ++m) {
+    if (!view_[m] || m == self_.value || suspected_[m]) continue;
+    if (now - last_heard_[m] < options_.suspect_timeout) continue;
+    suspected_[m] = true;
+    GroupEvent e;
+    e.kind = GroupEventKind::kSuspected;
+    e.view_id = view_id_;
+    e.member = MemberId{m};
+    e.reason = "member " + std::to_string(m) + " silent for " +
+               std::to_string(options_.suspect_timeout.count() / 1000000) + "ms";
+    e.at = now;
+    events_.push_back(std::move(e));
+  }
+}
+
+void Membership::Coordinate(TimePoint now) {
+  std::uint32_t coordinator = self_.value;
+  for (std::uint32_t m = 0; m < view_.size(); ++m) {
+    if (view_[m] && !suspected_[m]) {
+      coordinator = m;
+      break;
+    }
+  }
+  if (coordinator != self_.value) {
+    proposal_.reset();
+    return;
+  }
+  // Following another coordinator's unsuspected proposal: let it finish.
+  if (accepted_ && accepted_->coordinator != self_ && !suspected_[accepted_->coordinator.value]) {
+    return;
+  }
+  std::vector<bool> want = view_;
+  for (std::uint32_t m = 0; m < want.size(); ++m) want[m] = want[m] && !suspected_[m];
+  if (want == view_) return;
+  if (!proposal_ || proposal_->members != want || highest_seen_ > proposal_->id) {
+    StartProposal(std::move(want), now);
+  }
+}
+
+void Membership::StartProposal(std::vector<bool> members, TimePoint now) {
+  const std::uint64_t id = std::max(view_id_, highest_seen_) + 1;
+  highest_seen_ = id;
+  const std::size_t n = members.size();
+  proposal_ = Proposal{id,
+                       std::move(members),
+                       std::vector<bool>(n, false),
+                       std::vector<bool>(n, false),
+                       std::vector<SeqRanges>(n),
+                       false};
+  SendPropose(std::nullopt);
+  OnPropose(self_, id, view_id_, proposal_->members, now);
+}
+
+void Membership::SendPropose(std::optional<MemberId> to) {
+  std::vector<std::byte> bytes;
+  Header(bytes, Type::kPropose);
+  wire::Writer w(bytes);
+  w.Varint(proposal_->id);
+  w.Varint(view_id_);
+  WriteMembers(w, proposal_->members);
+  SendTo(to, std::move(bytes));
+}
+
+void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
+                           std::vector<bool> members, TimePoint now) {
+  highest_seen_ = std::max(highest_seen_, id);
+  if (base != view_id_ || suspected_[from.value]) return;
+  if (accepted_ &&
+      (id < accepted_->id || (id == accepted_->id && from.value <= accepted_->coordinator.value))) {
+    return;
+  }
+  if (!members[self_.value]) {
+    Exclude(now,
+            "removed from view " + std::to_string(id) + " by member " + std::to_string(from.value));
+    return;
+  }
+  const bool first = !accepted_;
+  accepted_ = Accepted{id, from, std::move(members)};
+  cut_.reset();
+  flushed_ = false;
+  if (first) host_.OnFreeze();
+  SendState(now);
+}
+
+void Membership::SendState(TimePoint now) {
+  std::vector<SeqRanges> held(options_.members);
+  for (std::uint32_t o = 0; o < options_.members; ++o) {
+    if (view_[o]) host_.HeldRanges(o, held[o]);
+  }
+  if (accepted_->coordinator == self_) {
+    OnState(self_, accepted_->id, std::move(held), now);
+    return;
+  }
+  std::vector<std::byte> bytes;
+  Header(bytes, Type::kState);
+  wire::Writer w(bytes);
+  w.Varint(accepted_->id);
+  WriteOrigins(w, held);
+  SendTo(accepted_->coordinator, std::move(bytes));
+}
+
+void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges> held,
+                         TimePoint now) {
+  if (!proposal_ || proposal_->id != id || !proposal_->members[from.value]) return;
+  Proposal& p = *proposal_;
+  if (p.reported[from.value]) return;
+  p.reported[from.value] = true;
+  for (std::uint32_t o = 0; o < held.size(); ++o) {
+    if (view_[o]) UniteRanges(p.cut[o], held[o]);
+  }
+  for (std::uint32_t m = 0; m < p.members.size(); ++m) {
+    if (p.members[m] && !p.reported[m]) return;
+  }
+  p.cut_sent = true;
+  SendCut(std::nullopt);
+  OnCutMsg(self_, Cut{p.id, p.members, p.cut}, now);
+}
+
+void Membership::SendCut(std::optional<MemberId> to) {
+  std::vector<std::byte> bytes;
+  Header(bytes, Type::kCut);
+  wire::Writer w(bytes);
+  w.Varint(proposal_->id);
+  WriteMembers(w, proposal_->members);
+  WriteOrigins(w, proposal_->cut);
+  SendTo(to, std::move(bytes));
+}
+
+void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
+  if (!accepted_ || accepted_->id != cut.id || accepted_->coordinator != from || cut_) return;
+  cut_ = std::move(cut);
+  host_.OnCut(*cut_, now);
+}
+
+void Membership::SendFlushed(TimePoint now) {
+  if (accepted_->coordinator == self_) {
+    OnFlushedMsg(self_, accepted_->id, now);
+    return;
+  }
+  std::vector<std::byte> bytes;
+  Header(bytes, Type::kFlushed);
+  wire::Writer w(bytes);
+  w.Varint(accepted_->id);
+  SendTo(accepted_->coordinator, std::move(bytes));
+}
+
+void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now) {
+  if (!proposal_ || proposal_->id != id || !proposal_->cut_sent) return;
+  Proposal& p = *proposal_;
+  p.flushed[from.value] = true;
+  for (std::uint32_t m = 0; m < p.members.size(); ++m) {
+    if (p.members[m] && !p.flushed[m]) return;
+  }
+  const std::uint64_t vid = p.id;
+  const std::vector<bool> members = p.members;
+  proposal_.reset();
+  installer_ = true;
+  Install(vid, members, now);
+  SendInstall(std::nullopt);
+}
+
+void Membership::SendInstall(std::optional<MemberId> to) {
+  std::vector<std::byte> bytes;
+  Header(bytes, Type::kInstall);
+  wire::Writer w(bytes);
+  w.Varint(view_id_);
+  WriteMembers(w, view_);
+  SendTo(to, std::move(bytes));
+}
+
+void Membership::OnInstallMsg(MemberId from, std::uint64_t id, const std::vector<bool>& members,
+                              TimePoint now) {
+  if (id <= view_id_) return;
+  if (!members[self_.value]) {
+    Exclude(now, "removed from view " + std::to_string(id));
+    return;
+  }
+  if (!accepted_ || accepted_->id != id || accepted_->coordinator != from || !flushed_) return;
+  installer_ = false;
+  Install(id, members, now);
+}
+
+void Membership::Install(std::uint64_t id, const std::vector<bool>& members, TimePoint now) {
+  const std::vector<bool> old = view_;
+  view_ = members;
+  view_id_ = id;
+  highest_seen_ = std::max(highest_seen_, id);
+  accepted_.reset();
+  cut_.reset();
+  flushed_ = false;
+  for (std::uint32_t m = 0; m < view_.size(); ++m) {
+    if (view_[m]) last_heard_[m] = std::max(last_heard_[m], now);
+  }
+  host_.OnInstall(id, view_, now);
+  GroupEvent e;
+  e.kind = GroupEventKind::kViewInstalled;
+  e.view_id = id;
+  e.members = List(view_);
+  e.reason = "removed";
+  for (std::uint32_t m = 0; m < old.size(); ++m) {
+    if (old[m] && !view_[m]) e.reason += " " + std::to_string(m);
+  }
+  e.reason += " (suspected)";
+  e.at = now;
+  events_.push_back(std::move(e));
+  outbox_.stats->views_installed++;
+}
+
+void Membership::Exclude(TimePoint now, const std::string& why) {
+  if (excluded_) return;
+  excluded_ = true;
+  proposal_.reset();
+  accepted_.reset();
+  GroupEvent e;
+  e.kind = GroupEventKind::kExcluded;
+  e.view_id = view_id_;
+  e.member = self_;
+  e.reason = why + "; restart with a new incarnation to rejoin";
+  e.at = now;
+  events_.push_back(std::move(e));
+  host_.OnExcluded();
+}
+
+}  // namespace gcast

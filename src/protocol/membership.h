@@ -1,0 +1,158 @@
+// Membership: failure detection and coordinator-driven view changes with a
+// flush, so that every member installs the same sequence of views and every
+// message is delivered in the same view at every member that delivers it
+// (virtual synchrony). See docs/design/membership.md.
+//
+// Failure detector: any packet from m counts as a heartbeat of m; a member
+// that sent nothing to the group for heartbeat_interval multicasts an
+// explicit heartbeat. m is suspected once silent for suspect_timeout.
+// View change: the coordinator (lowest-id member of the view this member does
+// not suspect) proposes view (id, members = view minus the members it
+// suspects). Each member of the proposal freezes (no new multicasts, ordering
+// control held), reports which bodies of each origin it holds (State); the
+// coordinator unites the reports into a cut per origin and sends it (Cut);
+// each member fetches what it lacks, passes everything within the cut to the
+// ordering layer and says so (Flushed); the coordinator then installs
+// (Install). A proposal that loses a member restarts with a higher id.
+// Every message is resent each heartbeat_interval until answered.
+// A member that learns it is not in the view stops for good (excluded).
+// Thread-safety: none.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "gcast/engine.h"
+#include "gcast/options.h"
+#include "protocol/gap_tracker.h"
+#include "protocol/reliability.h"
+
+namespace gcast {
+
+using SeqRanges = std::vector<GapTracker::Range>;
+
+// Unites `b` into `a` (both sorted, disjoint); the result is sorted, merged.
+void UniteRanges(SeqRanges& a, const SeqRanges& b);
+bool RangesContain(const SeqRanges& ranges, std::uint64_t seq);
+
+struct Cut {
+  std::uint64_t id = 0;
+  std::vector<bool> members;          // the view being installed, by member id
+  std::vector<SeqRanges> per_origin;  // by member id: bodies every member must hold
+};
+
+// What the membership needs from the engine.
+class MembershipHost {
+ public:
+  virtual ~MembershipHost() = default;
+  // Transport seqs of `origin`'s bodies this member holds (R-delivered).
+  virtual void HeldRanges(std::uint32_t origin, SeqRanges& out) const = 0;
+  // A view change started: stop new multicasts and ordering control.
+  virtual void OnFreeze() = 0;
+  // The cut is known: fetch what is missing, pass up what lies within it.
+  virtual void OnCut(const Cut& cut, TimePoint now) = 0;
+  // Every body within the cut was passed to the ordering layer.
+  virtual bool CutReached() const = 0;
+  virtual void OnInstall(std::uint64_t view_id, const std::vector<bool>& members,
+                         TimePoint now) = 0;
+  virtual void OnExcluded() = 0;
+};
+
+class Membership {
+ public:
+  Membership(const EngineOptions& options, MemberId self, MembershipHost& host, Outbox& outbox,
+             std::deque<GroupEvent>& events);
+
+  bool enabled() const { return enabled_; }
+  // Whether `bytes` is a membership datagram (its own magic, "GM").
+  static bool IsMembershipPacket(std::span<const std::byte> bytes);
+
+  // Any valid packet from `from` (liveness). Returns false if `from` was
+  // removed from the view: the packet must be refused.
+  bool OnHeard(MemberId from, TimePoint now);
+  void OnPacket(MemberId from, std::span<const std::byte> bytes, TimePoint now);
+  void OnSentToGroup(TimePoint now) { last_group_send_ = now; }
+  // Runs timers and re-evaluates progress (call after anything changed).
+  void Tick(TimePoint now);
+  std::optional<TimePoint> NextDeadline() const;
+
+  bool InView(std::uint32_t m) const { return view_[m]; }
+  const std::vector<bool>& view() const { return view_; }
+  std::uint64_t view_id() const { return view_id_; }
+  bool frozen() const { return accepted_.has_value(); }
+  bool excluded() const { return excluded_; }
+  const std::optional<Cut>& cut() const { return cut_; }
+
+ private:
+  enum class Type : std::uint8_t {
+    kHeartbeat = 1,
+    kPropose = 2,
+    kState = 3,
+    kCut = 4,
+    kFlushed = 5,
+    kInstall = 6,
+    kRefuse = 7
+  };
+  struct Accepted {
+    std::uint64_t id;
+    MemberId coordinator;
+    std::vector<bool> members;
+  };
+  struct Proposal {  // as coordinator
+    std::uint64_t id;
+    std::vector<bool> members;
+    std::vector<bool> reported, flushed;
+    std::vector<SeqRanges> cut;
+    bool cut_sent = false;
+  };
+
+  void Header(std::vector<std::byte>& out, Type t) const;
+  void SendTo(std::optional<MemberId> to, std::vector<std::byte> bytes);
+  void SendPropose(std::optional<MemberId> to);
+  void SendState(TimePoint now);
+  void SendCut(std::optional<MemberId> to);
+  void SendFlushed(TimePoint now);
+  void SendInstall(std::optional<MemberId> to);
+
+  void Suspect(TimePoint now);
+  void Coordinate(TimePoint now);
+  void StartProposal(std::vector<bool> members, TimePoint now);
+  void OnPropose(MemberId from, std::uint64_t id, std::uint64_t base, std::vector<bool> members,
+                 TimePoint now);
+  void OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges> held, TimePoint now);
+  void OnCutMsg(MemberId from, Cut cut, TimePoint now);
+  void OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now);
+  void OnInstallMsg(MemberId from, std::uint64_t id, const std::vector<bool>& members,
+                    TimePoint now);
+  void Install(std::uint64_t id, const std::vector<bool>& members, TimePoint now);
+  void Exclude(TimePoint now, const std::string& why);
+  void Participate(TimePoint now);
+
+  const EngineOptions& options_;
+  const MemberId self_;
+  const bool enabled_;
+  MembershipHost& host_;
+  Outbox& outbox_;
+  std::deque<GroupEvent>& events_;
+  std::vector<bool> view_;
+  std::uint64_t view_id_ = 0;
+  std::uint64_t highest_seen_ = 0;  // highest proposal id seen anywhere
+  std::vector<TimePoint> last_heard_;
+  std::vector<bool> suspected_;
+  std::vector<std::uint64_t> peer_view_;  // view id each member last announced
+  std::vector<TimePoint> refuse_due_;
+  TimePoint last_group_send_{};
+  TimePoint resend_due_{};
+  bool started_ = false;
+  bool excluded_ = false;
+  std::optional<Accepted> accepted_;
+  std::optional<Cut> cut_;
+  bool flushed_ = false;
+  bool installer_ = false;  // this member coordinated the installed view
+  std::optional<Proposal> proposal_;
+};
+
+}  // namespace gcast
