@@ -22,7 +22,9 @@
 //   bundle_bytes = 1336             # bundle small multicasts per datagram (0: off)
 //
 //   [timers]                      # all optional, durations like "40ms"
-//   rto = "40ms"  nack_delay_min = "2ms"  nack_delay_max = "12ms"  status_interval = "50ms" ...
+//   rto = "40ms"  nack_delay_min = "1ms"  nack_delay_max = "6ms"  status_interval = "50ms" ...
+//   suspect_timeout = "1s"   # failure detection and views (default: off in group files)
+//   heartbeat_interval = "100ms"
 //
 //   [[member]]
 //   id = 0

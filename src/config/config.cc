@@ -444,13 +444,18 @@ Status ReadLimits(const Section& top, GroupConfig& c) {
 }
 
 Status ReadTimers(const Section& top, EngineOptions& e) {
+  // Failure detection is opt-in for real groups: members started by hand
+  // minutes apart must not exclude each other. [timers] suspect_timeout
+  // turns it on.
+  e.suspect_timeout = Duration::zero();
   auto table = top.Table("timers");
   if (!table.ok()) return table.status();
   if (*table == nullptr) return Status::Ok();
   const Section s(**table, "timers");
-  GCAST_RETURN_IF_ERROR(s.OnlyKeys({"rto", "rto_max", "ack_delay", "nack_delay_min",
-                                    "nack_delay_max", "nack_retry", "repair_delay_min",
-                                    "repair_delay_max", "status_interval", "max_datagram_bytes"}));
+  GCAST_RETURN_IF_ERROR(
+      s.OnlyKeys({"rto", "rto_max", "ack_delay", "nack_delay_min", "nack_delay_max", "nack_retry",
+                  "repair_delay_min", "repair_delay_max", "status_interval", "max_datagram_bytes",
+                  "heartbeat_interval", "suspect_timeout"}));
   const std::pair<std::string_view, Duration*> durations[] = {
       {"rto", &e.rto},
       {"rto_max", &e.rto_max},
@@ -461,6 +466,8 @@ Status ReadTimers(const Section& top, EngineOptions& e) {
       {"repair_delay_min", &e.repair_delay_min},
       {"repair_delay_max", &e.repair_delay_max},
       {"status_interval", &e.status_interval},
+      {"heartbeat_interval", &e.heartbeat_interval},
+      {"suspect_timeout", &e.suspect_timeout},
   };
   for (const auto& [key, field] : durations) GCAST_RETURN_IF_ERROR(s.Time(key, *field));
   return s.Integer("max_datagram_bytes", 0, kMaxUint32, e.max_datagram_bytes, false);

@@ -442,7 +442,7 @@ TEST(GroupConfig, RejectsATimerGivenAsANumber) {
 }
 
 TEST(GroupConfig, RejectsTimersThatTheEngineRejects) {
-  EXPECT_ERROR(WithSection("[timers]\nnack_retry = \"10ms\""),
+  EXPECT_ERROR(WithSection("[timers]\nnack_delay_max = \"12ms\"\nnack_retry = \"10ms\""),
                "timers.nack_retry: must be > nack_delay_max");
   EXPECT_ERROR(WithSection("[timers]\nrto = \"0ms\""), "timers.rto: must be positive");
 }
