@@ -47,6 +47,11 @@ struct MemberOptions {
   // Called under the member's lock when one of its own multicasts is handed to
   // the engine, before that message can be delivered anywhere (for traces).
   std::function<void(const MessageId&)> on_send;
+  // Called on the member's thread for every group event: a member suspected,
+  // a view installed (members, reason), this member excluded, a guarantee
+  // that could not be kept. Needs failure detection on ([timers]
+  // suspect_timeout in the group file).
+  std::function<void(const GroupEvent&)> on_event;
   // Called on the member's thread for every datagram sent or received from a
   // member, if set (it costs a hash of each datagram).
   std::function<void(const PacketEvent&)> on_packet;

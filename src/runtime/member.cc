@@ -219,6 +219,7 @@ class MemberImpl final : public Member {
 
   void Loop() {
     udp::ReceiveBatch batch(kReceiveSlots, kReceiveSlotBytes);
+    std::vector<GroupEvent> group_events;
     std::vector<Delivery> deliveries;
     bool queued = false;  // queue_ is read under the lock only
     while (true) {
@@ -254,6 +255,7 @@ class MemberImpl final : public Member {
         if (auto d = engine_->NextDeadline(); d && *d <= now) engine_->OnTimeout(now);
         CollectTransmitsLocked();
         while (auto d = engine_->PollDelivery()) deliveries.push_back(std::move(*d));
+        while (auto e = engine_->PollEvent()) group_events.push_back(std::move(*e));
         if (!options_.on_delivery) {
           for (auto& d : deliveries) queue_.push_back(std::move(d));
           deliveries.clear();
@@ -265,6 +267,10 @@ class MemberImpl final : public Member {
       if (queued) delivery_cv_.notify_all();
       for (const auto& d : deliveries) options_.on_delivery(d);
       deliveries.clear();
+      if (options_.on_event) {
+        for (const auto& e : group_events) options_.on_event(e);
+      }
+      group_events.clear();
     }
   }
 

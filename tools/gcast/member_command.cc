@@ -149,6 +149,24 @@ int RunMember(const MemberArgs& a) {
       *out->trace << ",\"kind\":\"" << ToString(p.kind) << "\",\"t\":" << ToNanos(p.at) << "}\n";
     };
   }
+  options.on_event = [out](const GroupEvent& e) {
+    std::lock_guard lock(out->mu);
+    std::string line = "gcast member: " + std::string(ToString(e.kind));
+    if (e.kind == GroupEventKind::kViewInstalled) {
+      line += " " + std::to_string(e.view_id) + " [";
+      for (std::size_t i = 0; i < e.members.size(); ++i) {
+        line += (i ? "," : "") + std::to_string(e.members[i].value);
+      }
+      line += "]";
+      if (out->trace) {
+        *out->trace << "{\"node\":" << out->self.value << ",\"ev\":\"view\",\"id\":" << e.view_id
+                    << ",\"members\":" << line.substr(line.find('[')) << ",\"t\":" << ToNanos(e.at)
+                    << "}\n";
+      }
+    }
+    if (!e.reason.empty()) line += ": " + e.reason;
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
   auto member = Member::Start(*config, self, options);
   if (!member.ok()) return fail(member.status());
   Member& m = **member;
