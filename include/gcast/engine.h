@@ -56,6 +56,10 @@ struct Delivery {
   MessageId id;
   std::span<const std::byte> payload;
   std::shared_ptr<const std::vector<std::byte>> storage;
+  // The view it was delivered in (0: the configured group). A driver that
+  // drains deliveries and group events separately orders them by this: a
+  // delivery of view V comes after V's kViewInstalled event and before V+1's.
+  std::uint64_t view_id = 0;
 };
 
 // What a group event reports (Engine::PollEvent).

@@ -14,6 +14,10 @@
 // first time relays it on every link (except to its origin and to the member
 // it came from) before delivering it, so one correct receiver suffices for
 // every correct member to get it: O(N^2) packets per multicast.
+// basic under a total order with failure detection on relays as reliable
+// does: after a crash every survivor must hold the same order decisions (and
+// the messages they order) to settle the old view alike
+// (docs/design/membership.md).
 // See docs/design/reliability.md. Thread-safety: none.
 #include <algorithm>
 #include <deque>
@@ -37,7 +41,7 @@ class ChannelMulticast final : public ReliabilityLayer {
       : options_(options),
         self_(self),
         outbox_(outbox),
-        relay_(options.reliability == Reliability::kReliable),
+        relay_(RelaysEverything(options)),
         links_(options.members),
         seen_(options.members) {}
 

@@ -257,8 +257,12 @@ class EngineImpl final : public Engine, private MembershipHost {
     const auto& cut = membership_.cut();
     if (!cut) return false;
     for (std::uint32_t o = 0; o < options_.members; ++o) {
-      // basic cannot fetch a removed sender's messages: it promises no agreement.
-      if (options_.reliability == Reliability::kBasic && !cut->members[o]) continue;
+      // basic cannot fetch a removed sender's messages: it promises no agreement
+      // (unless it relays as reliable does, under a total order).
+      if (options_.reliability == Reliability::kBasic && !RelaysEverything(options_) &&
+          !cut->members[o]) {
+        continue;
+      }
       const GapTracker& passed = passed_[o];
       for (const auto& r : cut->per_origin[o]) {
         if (r.last <= passed.floor()) continue;
@@ -270,8 +274,8 @@ class EngineImpl final : public Engine, private MembershipHost {
     return true;
   }
 
-  void OnInstall(std::uint64_t, const std::vector<bool>& members, TimePoint now) override {
-    ordering_->OnViewChange(members);
+  void OnInstall(std::uint64_t view_id, const std::vector<bool>& members, TimePoint now) override {
+    ordering_->OnViewChange(view_id, members);
     reliability_->SetView(members);
     std::deque<RDelivery> held = std::move(held_);
     held_.clear();

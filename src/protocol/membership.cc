@@ -259,17 +259,17 @@ void Membership::Tick(TimePoint now) {
       }
     }
   }
-  // The last coordinator resends Install to members that have not moved on.
-  if (resend && !accepted_ && view_id_ > 0 && !proposal_) {
+  // Every member of the installed view resends Install to members that have
+  // not moved on (the coordinator may have crashed right after installing).
+  if (resend && !accepted_ && !proposal_ && Lagging()) {
     for (std::uint32_t m = 0; m < view_.size(); ++m) {
-      if (view_[m] && m != self_.value && peer_view_[m] < view_id_ && installer_) {
-        SendInstall(MemberId{m});
-      }
+      if (view_[m] && m != self_.value && peer_view_[m] < view_id_) SendInstall(MemberId{m});
     }
   }
   if (accepted_ && resend) Participate(now);
   if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
     flushed_ = true;
+    flushed_for_ = Accepted{accepted_->id, accepted_->coordinator, accepted_->members};
     SendFlushed(now);
   } else if (resend && flushed_ && accepted_) {
     SendFlushed(now);
@@ -289,7 +289,7 @@ std::optional<TimePoint> Membership::NextDeadline() const {
       next = std::min(next, last_heard_[m] + options_.suspect_timeout);
     }
   }
-  if (proposal_ || accepted_ || (view_id_ > 0 && installer_)) next = std::min(next, resend_due_);
+  if (proposal_ || accepted_ || Lagging()) next = std::min(next, resend_due_);
   return next;
 }
 
@@ -360,6 +360,10 @@ void Membership::SendPropose(std::optional<MemberId> to) {
 void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
                            std::vector<bool> members, TimePoint now) {
   highest_seen_ = std::max(highest_seen_, id);
+  if (base < view_id_ && view_id_ > 0) {
+    SendInstall(from);  // the proposer missed the installation of our view
+    return;
+  }
   if (base != view_id_ || suspected_[from.value]) return;
   if (accepted_ &&
       (id < accepted_->id || (id == accepted_->id && from.value <= accepted_->coordinator.value))) {
@@ -424,6 +428,9 @@ void Membership::SendCut(std::optional<MemberId> to) {
 
 void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
   if (!accepted_ || accepted_->id != cut.id || accepted_->coordinator != from || cut_) return;
+  // Bodies beyond an earlier flushed cut may now be handed up: that earlier
+  // view can no longer be installed here.
+  if (flushed_for_ && flushed_for_->id != cut.id) flushed_for_.reset();
   cut_ = std::move(cut);
   host_.OnCut(*cut_, now);
 }
@@ -449,8 +456,6 @@ void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now) {
   }
   const std::uint64_t vid = p.id;
   const std::vector<bool> members = p.members;
-  proposal_.reset();
-  installer_ = true;
   Install(vid, members, now);
   SendInstall(std::nullopt);
 }
@@ -466,13 +471,27 @@ void Membership::SendInstall(std::optional<MemberId> to) {
 
 void Membership::OnInstallMsg(MemberId from, std::uint64_t id, const std::vector<bool>& members,
                               TimePoint now) {
-  if (id <= view_id_) return;
+  if (id <= view_id_) {
+    // Tell the sender we are there (it resends until it hears our view).
+    if (id == view_id_) {
+      std::vector<std::byte> bytes;
+      Header(bytes, Type::kHeartbeat);
+      SendTo(from, std::move(bytes));
+    }
+    return;
+  }
   if (!members[self_.value]) {
     Exclude(now, "removed from view " + std::to_string(id));
     return;
   }
-  if (!accepted_ || accepted_->id != id || accepted_->coordinator != from || !flushed_) return;
-  installer_ = false;
+  // From the coordinator or from any member that installed it: this member
+  // must have reached the cut of that very proposal, and handed nothing up
+  // beyond it since.
+  const bool current =
+      accepted_ && accepted_->id == id && accepted_->members == members && flushed_;
+  const bool earlier = flushed_for_ && flushed_for_->id == id && flushed_for_->members == members;
+  if (!current && !earlier) return;
+  (void)from;
   Install(id, members, now);
 }
 
@@ -484,6 +503,8 @@ void Membership::Install(std::uint64_t id, const std::vector<bool>& members, Tim
   accepted_.reset();
   cut_.reset();
   flushed_ = false;
+  flushed_for_.reset();
+  proposal_.reset();
   for (std::uint32_t m = 0; m < view_.size(); ++m) {
     if (view_[m]) last_heard_[m] = std::max(last_heard_[m], now);
   }

@@ -130,6 +130,14 @@ class Membership {
   void Install(std::uint64_t id, const std::vector<bool>& members, TimePoint now);
   void Exclude(TimePoint now, const std::string& why);
   void Participate(TimePoint now);
+  // Some member of the installed view still announces an older view.
+  bool Lagging() const {
+    if (view_id_ == 0) return false;
+    for (std::uint32_t m = 0; m < view_.size(); ++m) {
+      if (view_[m] && m != self_.value && peer_view_[m] < view_id_) return true;
+    }
+    return false;
+  }
 
   const EngineOptions& options_;
   const MemberId self_;
@@ -151,7 +159,9 @@ class Membership {
   std::optional<Accepted> accepted_;
   std::optional<Cut> cut_;
   bool flushed_ = false;
-  bool installer_ = false;  // this member coordinated the installed view
+  // The last proposal whose cut this member reached, while nothing beyond
+  // that cut was handed up: its Install is still acceptable from any member.
+  std::optional<Accepted> flushed_for_;
   std::optional<Proposal> proposal_;
 };
 

@@ -1,12 +1,12 @@
 // The ordering layer (ordering.h): none, fifo and causal through PreOrder;
 // total order by a sequencer or by ISIS agreed priorities; hybrids.
 //
-// Sequencer (member 0): messages pass its PreOrder (none, fifo or causal for
-// total, fifo-total, causal-total) and get consecutive global numbers; the
-// numbers assigned while handling one input are multicast as one kOrder
-// batch. Every member delivers in global-number order once it holds both the
-// message and its number. The order extends the sequencer's FIFO/causal
-// order, so the hybrids hold. A crashed sequencer stalls delivery (safe).
+// Sequencer (the lowest-id member of the view): messages pass its PreOrder (none, fifo or causal
+// for total, fifo-total, causal-total) and get consecutive global numbers; the numbers assigned
+// while handling one input are multicast as one kOrder batch. Every member delivers in
+// global-number order once it holds both the message and its number. The order extends the
+// sequencer's FIFO/causal order, so the hybrids hold. A crashed sequencer is replaced at the next
+// view change: see below.
 //
 // ISIS: each member proposes priority max(agreed, proposed, floor) + 1 for
 // each message it receives; the sender agrees on the largest proposal
@@ -16,7 +16,23 @@
 // order, never below its previous agreement (equal priorities fall back to
 // seq order). causal-total: additionally a message carries as `floor` the
 // largest agreed priority its sender had delivered, so it is ordered after
-// everything its sender had delivered. A crashed member stalls agreement.
+// everything its sender had delivered. Agreement waits for the proposals of
+// every member of the current view.
+//
+// View changes (docs/design/membership.md). Freeze: the sequencer numbers
+// nothing more and ISIS proposes and agrees nothing more, so every order
+// decision of the old view lies within the flush cut. Once the flush has
+// given every survivor the same bodies of the old view, OnViewChange settles
+// it alike everywhere: the messages still undelivered are put in one list
+// (sequencer: the numbered ones in global order, then the unnumbered ones by
+// (sender, seq); ISIS: the agreed ones by agreed key, then the others by
+// (sender, seq)) and passed through a FIFO/causal hold-back queue that starts
+// from the counts already delivered; what it releases is delivered in the
+// old view, what stays is dropped (it depends on a removed member's message
+// no survivor holds). Every survivor's deliveries so far are a prefix of that
+// list (numbering and agreement need the survivors' own bodies, which are in
+// the cut), so all survivors deliver the same sequence. Causal-total carries
+// vector timestamps with ISIS as well, for this hold-back queue.
 // Thread-safety: none.
 #include "protocol/ordering.h"
 
@@ -31,8 +47,6 @@
 
 namespace gcast {
 namespace {
-
-constexpr MemberId kSequencer{0};
 
 PreOrder::Mode PreOrderMode(Ordering o) {
   switch (o) {
@@ -65,13 +79,16 @@ class Orderer final : public OrderingLayer {
         stats_(stats),
         total_(PromisesTotal(options.ordering)),
         isis_(total_ && options.total == TotalAlgorithm::kIsis),
+        carry_vt_(PreOrderMode(options.ordering) == PreOrder::Mode::kCausal),
         pre_(isis_ ? PreOrder::Mode::kNone : PreOrderMode(options.ordering), options.members),
-        delivered_count_(options.members, 0) {}
+        delivered_count_(options.members, 0),
+        view_(options.members, true),
+        view_size_(options.members) {}
 
   void WrapInto(std::span<const std::byte> payload, MessageId& id,
                 std::vector<std::byte>& out) override {
     id = MessageId{self_, Seq{++next_app_seq_}};
-    const bool with_vt = pre_.mode() == PreOrder::Mode::kCausal;
+    const bool with_vt = carry_vt_;
     vt_scratch_.clear();
     if (with_vt) {
       for (std::uint32_t m = 0; m < options_.members; ++m) {
@@ -91,7 +108,7 @@ class Orderer final : public OrderingLayer {
       AppMsg msg;
       ok = DecodeApp(origin, owner, bytes, options_.members, msg);
       if (ok) OnApp(std::move(msg));
-    } else if (kind == BodyKind::kOrder && !isis_ && total_ && origin == kSequencer) {
+    } else if (kind == BodyKind::kOrder && !isis_ && total_ && origin == sequencer_) {
       OrderBatch batch;
       ok = DecodeOrder(bytes, options_.members, batch);
       if (ok) OnOrder(batch);
@@ -105,7 +122,7 @@ class Orderer final : public OrderingLayer {
       if (ok) ok = OnAgreement(origin, a);
     }
     if (!ok) stats_.packets_invalid++;
-    stats_.held_back = pre_.pending() + sequenced_.size() + isis_entries_.size();
+    UpdateHeldBack();
   }
 
   void Flush() override {
@@ -116,8 +133,101 @@ class Orderer final : public OrderingLayer {
   }
 
  private:
+  void UpdateHeldBack() {
+    stats_.held_back = pre_.pending() + sequenced_.size() + isis_entries_.size();
+  }
+
+  void Freeze() override { frozen_ = true; }
+
+  void OnViewChange(std::uint64_t view_id, const std::vector<bool>& members) override {
+    std::vector<bool> removed(options_.members, false);
+    for (std::uint32_t m = 0; m < options_.members; ++m) removed[m] = view_[m] && !members[m];
+    if (isis_) {
+      SettleIsis();
+    } else if (total_) {
+      SettleSequencer();
+    } else {
+      // Waiting messages of removed senders depend on messages no survivor
+      // holds: they can never be delivered.
+      stats_.discarded_after_cut += pre_.DropPendingOf(removed);
+    }
+    view_ = members;
+    view_id_ = view_id;
+    view_size_ = 0;
+    bool first = true;
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      if (!members[m]) continue;
+      ++view_size_;
+      if (first) sequencer_ = MemberId{m};
+      first = false;
+    }
+    // The (possibly new) sequencer numbers the new view's messages on top of
+    // what every survivor has delivered.
+    if (total_ && !isis_) pre_ = PreOrder(PreOrderMode(options_.ordering), delivered_count_);
+    frozen_ = false;
+    UpdateHeldBack();
+  }
+
+  // Delivers `list` (a rule every survivor applies to the same bodies) through
+  // a hold-back queue starting from what was delivered; drops what stays.
+  void SettleInOrder(std::vector<AppMsg>& list) {
+    PreOrder settle(PreOrderMode(options_.ordering), delivered_count_);
+    for (AppMsg& m : list) {
+      ready_.clear();
+      if (!settle.Add(std::move(m), ready_)) stats_.duplicates++;
+      for (const auto& r : ready_) Deliver(r);
+    }
+    stats_.discarded_after_cut += settle.pending();
+    list.clear();
+  }
+
+  static bool BySenderSeq(const AppMsg& a, const AppMsg& b) { return a.id < b.id; }
+
+  void SettleSequencer() {
+    std::vector<AppMsg> list;
+    for (auto& [global, id] : order_) {  // numbered, in global order
+      auto m = sequenced_.find(id);
+      if (m == sequenced_.end()) continue;  // no survivor holds it: nobody delivered it
+      list.push_back(std::move(m->second));
+      sequenced_.erase(m);
+    }
+    const std::size_t numbered = list.size();
+    for (auto& [id, msg] : sequenced_) list.push_back(std::move(msg));
+    std::sort(list.begin() + static_cast<std::ptrdiff_t>(numbered), list.end(), BySenderSeq);
+    SettleInOrder(list);
+    sequenced_.clear();
+    order_.clear();
+    next_global_assign_ = 1;
+    next_global_deliver_ = 1;
+    order_batch_ = OrderBatch{1, {}};
+  }
+
+  void SettleIsis() {
+    std::vector<std::pair<IsisKey, AppMsg>> agreed;
+    std::vector<AppMsg> list;
+    for (auto& [id, e] : isis_entries_) {
+      if (e.agreed) {
+        agreed.emplace_back(e.key, std::move(e.msg));
+      } else {
+        list.push_back(std::move(e.msg));
+      }
+    }
+    std::sort(list.begin(), list.end(), BySenderSeq);
+    std::sort(agreed.begin(), agreed.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<AppMsg> ordered;
+    ordered.reserve(agreed.size() + list.size());
+    for (auto& [key, msg] : agreed) ordered.push_back(std::move(msg));
+    for (auto& msg : list) ordered.push_back(std::move(msg));
+    SettleInOrder(ordered);
+    isis_entries_.clear();
+    isis_queue_.clear();
+    collecting_.clear();
+    next_to_agree_ = next_app_seq_ + 1;
+  }
+
   void Deliver(const AppMsg& m) {
-    deliveries.push_back(Delivery{m.id, m.payload, m.body});
+    deliveries.push_back(Delivery{m.id, m.payload, m.body, view_id_});
     delivered_count_[m.id.sender.value]++;
     stats_.delivered++;
   }
@@ -133,7 +243,7 @@ class Orderer final : public OrderingLayer {
     }
     // Sequencer-based total order: hold the message until its number is known.
     const MessageId id = msg.id;
-    if (self_ == kSequencer) {
+    if (self_ == sequencer_ && !frozen_) {
       ready_.clear();
       if (!pre_.Add(msg, ready_)) stats_.duplicates++;
       for (const auto& m : ready_) {
@@ -146,7 +256,7 @@ class Orderer final : public OrderingLayer {
   }
 
   void OnOrder(const OrderBatch& batch) {
-    if (self_ == kSequencer) return;  // numbered locally already
+    if (self_ == sequencer_) return;  // numbered locally already
     for (std::size_t i = 0; i < batch.ids.size(); ++i)
       order_[batch.first_global + i] = batch.ids[i];
     DeliverSequenced();
@@ -169,6 +279,7 @@ class Orderer final : public OrderingLayer {
   struct IsisEntry {
     IsisKey key;
     bool agreed = false;
+    bool queued = false;  // in isis_queue_ (not if it arrived during a view change)
     AppMsg msg;
   };
   struct Collecting {
@@ -184,17 +295,22 @@ class Orderer final : public OrderingLayer {
       stats_.duplicates++;
       return;
     }
+    if (frozen_) {  // settled by OnViewChange; no proposal in a view change
+      isis_entries_.emplace(id, IsisEntry{IsisKey{}, false, false, std::move(msg)});
+      return;
+    }
     const std::uint64_t p = std::max({agreed_max_, proposed_max_, msg.min_priority}) + 1;
     proposed_max_ = p;
     const IsisKey key{p, self_.value, id.sender.value, id.seq.value};
     isis_queue_.insert(key);
-    isis_entries_.emplace(id, IsisEntry{key, false, std::move(msg)});
+    isis_entries_.emplace(id, IsisEntry{key, false, true, std::move(msg)});
     control.push_back(EncodeProposal(Proposal{id, p}));
   }
 
   void OnProposal(MemberId proposer, const Proposal& p) {
     if (p.id.sender != self_ || p.id.seq.value == 0 || p.id.seq.value > next_app_seq_) return;
     if (p.id.seq.value < next_to_agree_) return;  // already agreed
+    if (!view_[proposer.value]) return;
     Collecting& c = collecting_[p.id.seq.value];
     if (c.from.empty()) c.from.assign(options_.members, false);
     if (c.from[proposer.value]) return;
@@ -204,9 +320,10 @@ class Orderer final : public OrderingLayer {
       c.priority = p.priority;
       c.proposer = proposer.value;
     }
+    if (frozen_) return;  // no agreement in a view change: settled by OnViewChange
     const bool in_order = options_.ordering != Ordering::kTotal;
     if (!in_order) {
-      if (c.count == options_.members) {
+      if (c.count >= view_size_) {
         control.push_back(EncodeAgreement({p.id.seq.value, c.priority, MemberId{c.proposer}}));
         collecting_.erase(p.id.seq.value);
       }
@@ -215,7 +332,7 @@ class Orderer final : public OrderingLayer {
     // Hybrids: agree in sequence order, never below the previous agreement.
     while (true) {
       auto it = collecting_.find(next_to_agree_);
-      if (it == collecting_.end() || it->second.count < options_.members) return;
+      if (it == collecting_.end() || it->second.count < view_size_) return;
       auto best = std::max(std::pair(it->second.priority, it->second.proposer), last_agreed_);
       last_agreed_ = best;
       control.push_back(EncodeAgreement({next_to_agree_, best.first, MemberId{best.second}}));
@@ -231,9 +348,10 @@ class Orderer final : public OrderingLayer {
     const IsisKey agreed{a.priority, a.proposer.value, sender.value, a.seq};
     if (agreed < e.key) return false;  // below our own proposal: not from a correct sender
     agreed_max_ = std::max(agreed_max_, a.priority);
-    isis_queue_.erase(e.key);
+    if (e.queued) isis_queue_.erase(e.key);
     e.key = agreed;
     e.agreed = true;
+    e.queued = true;
     isis_queue_.insert(agreed);
     while (!isis_queue_.empty()) {
       const IsisKey head = *isis_queue_.begin();
@@ -253,11 +371,19 @@ class Orderer final : public OrderingLayer {
   EngineStats& stats_;
   const bool total_;
   const bool isis_;
+  const bool carry_vt_;  // causal and causal-total messages carry vector timestamps
   PreOrder pre_;
   std::vector<std::uint64_t> delivered_count_;  // per sender, delivered to the app
   std::uint64_t next_app_seq_ = 0;
   std::vector<AppMsg> ready_;        // scratch
   std::vector<VtEntry> vt_scratch_;  // scratch
+
+  // Membership.
+  std::vector<bool> view_;
+  std::uint32_t view_size_;
+  std::uint64_t view_id_ = 0;
+  bool frozen_ = false;  // a view change is flushing
+  MemberId sequencer_{0};
 
   // Sequencer.
   std::unordered_map<MessageId, AppMsg> sequenced_;  // held until numbered and due

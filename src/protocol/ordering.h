@@ -16,6 +16,7 @@
 #include <deque>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "common/fifo_queue.h"
 #include "gcast/engine.h"
@@ -46,11 +47,15 @@ class OrderingLayer {
   // A view change started: assign no order and emit no control until the
   // view is installed (what is held then is settled by OnViewChange).
   virtual void Freeze() {}
-  // Before a view is installed, every member holds the same bodies of the
-  // old view (the flush): deliver, by a rule every member applies alike,
-  // what the old view's order can still deliver, drop the rest, and carry on
-  // in the new view (the sequencer is its lowest-id member).
-  virtual void OnViewChange(const std::vector<bool>& members) { (void)members; }
+  // Before view `view_id` is installed, every surviving member holds the same
+  // bodies of the old view (the flush): deliver, by a rule every member
+  // applies alike, what the old view can still deliver, drop what it never
+  // can, and carry on in the new view (the sequencer is its lowest-id
+  // member). Deliveries made from then on carry `view_id`.
+  virtual void OnViewChange(std::uint64_t view_id, const std::vector<bool>& members) {
+    (void)view_id;
+    (void)members;
+  }
 
   FifoQueue<Delivery> deliveries;  // to the application, in order
   std::deque<Body> control;        // bodies to multicast

@@ -59,4 +59,22 @@ bool PreOrder::Add(AppMsg msg, std::vector<AppMsg>& ready) {
   return true;
 }
 
+std::size_t PreOrder::DropPending() {
+  const std::size_t n = pending_count_;
+  for (auto& q : pending_) q.clear();
+  pending_count_ = 0;
+  return n;
+}
+
+std::size_t PreOrder::DropPendingOf(const std::vector<bool>& removed) {
+  std::size_t n = 0;
+  for (std::uint32_t s = 0; s < pending_.size() && s < removed.size(); ++s) {
+    if (!removed[s]) continue;
+    n += pending_[s].size();
+    pending_[s].clear();
+  }
+  pending_count_ -= n;
+  return n;
+}
+
 }  // namespace gcast

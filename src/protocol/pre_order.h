@@ -22,11 +22,21 @@ class PreOrder {
   enum class Mode { kNone, kFifo, kCausal };
   PreOrder(Mode mode, std::uint32_t members)
       : mode_(mode), delivered_(members, 0), pending_(members) {}
+  // Resumes from `delivered` messages of each sender already passed on (a
+  // view change: the new sequencer, or the settling of the old view).
+  PreOrder(Mode mode, std::vector<std::uint64_t> delivered)
+      : mode_(mode), delivered_(std::move(delivered)), pending_(delivered_.size()) {}
 
   // Adds an arrived message; appends to `ready` every message that became
   // deliverable, in a valid delivery order. Messages of a sender at or below
   // what was already delivered are dropped (returns false).
   bool Add(AppMsg msg, std::vector<AppMsg>& ready);
+
+  // Drops every waiting message (they can never become deliverable: a view
+  // change settled everything that could). Returns how many were dropped.
+  std::size_t DropPending();
+  // Drops the waiting messages of the senders marked in `removed`.
+  std::size_t DropPendingOf(const std::vector<bool>& removed);
 
   Mode mode() const { return mode_; }
   std::size_t pending() const { return pending_count_; }

@@ -71,6 +71,13 @@ class ReliabilityLayer {
 };
 
 // basic / reliable over gcast's 1:1 channels (channel_multicast.cc).
+// Whether the 1:1-channel layer relays every body it receives first (reliable;
+// basic under a total order with failure detection on).
+inline bool RelaysEverything(const EngineOptions& o) {
+  return o.reliability == Reliability::kReliable ||
+         (o.reliability == Reliability::kBasic && PromisesTotal(o.ordering) &&
+          o.suspect_timeout > Duration::zero());
+}
 std::unique_ptr<ReliabilityLayer> MakeChannelMulticast(const EngineOptions& options, MemberId self,
                                                        Outbox& outbox);
 // ip: one group datagram, NACKs, repairs, stability (nack_multicast.cc).

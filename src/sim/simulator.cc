@@ -7,6 +7,7 @@
 // reordering delay, duplication. All chance comes from one Rng seeded by the
 // run's seed, so a run replays exactly.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <queue>
@@ -227,37 +228,55 @@ class Simulator {
   void Drain(std::uint32_t m) {
     Node& n = nodes_[m];
     DrainArrivals(m);
-    while (auto d = n.engine->PollDelivery()) OnDelivery(m, d->id);
+    DrainDeliveriesAndEvents(m);
     while (auto t = n.engine->PollTransmit()) Transmit(m, *t, nullptr);
-    DrainEvents(m);
     if (!n.crashed) ArmTimer(m);
   }
 
-  // Group events: views to the trace; an excluded member counts as crashed.
-  void DrainEvents(std::uint32_t m) {
-    while (auto e = nodes_[m].engine->PollEvent()) {
-      if (e->kind == GroupEventKind::kViewInstalled) {
-        TraceEvent v{MemberId{m}, TraceEventType::kOther, {}, ToNanos(now_), "view"};
-        v.view_id = e->view_id;
-        v.members = e->members;
-        Trace(std::move(v));
-        if (first_install_.emplace(e->view_id, now_).second) {
-          result_.views_installed++;
-          if (last_crash_at_) {
-            result_.crash_to_view_max = std::max(result_.crash_to_view_max, now_ - *last_crash_at_);
-          }
-        }
-      } else if (e->kind == GroupEventKind::kExcluded) {
-        result_.excluded++;
-        DoCrash(m, false);
+  // Deliveries to the trace, with the group events in between: a delivery
+  // made in view V follows V's installation and precedes V+1's.
+  void DrainDeliveriesAndEvents(std::uint32_t m) {
+    Node& n = nodes_[m];
+    events_scratch_.clear();
+    while (auto e = n.engine->PollEvent()) events_scratch_.push_back(std::move(*e));
+    std::size_t next_event = 0;
+    auto events_up_to = [&](std::uint64_t view_id) {
+      while (next_event < events_scratch_.size() &&
+             (events_scratch_[next_event].kind != GroupEventKind::kViewInstalled ||
+              events_scratch_[next_event].view_id <= view_id)) {
+        OnEvent(m, events_scratch_[next_event++]);
       }
+    };
+    while (auto d = n.engine->PollDelivery()) {
+      events_up_to(d->view_id);
+      OnDelivery(m, d->id);
+    }
+    events_up_to(std::numeric_limits<std::uint64_t>::max());
+  }
+
+  // Group events: views to the trace; an excluded member counts as crashed.
+  void OnEvent(std::uint32_t m, const GroupEvent& e) {
+    if (e.kind == GroupEventKind::kViewInstalled) {
+      TraceEvent v{MemberId{m}, TraceEventType::kOther, {}, ToNanos(now_), "view"};
+      v.view_id = e.view_id;
+      v.members = e.members;
+      Trace(std::move(v));
+      if (first_install_.emplace(e.view_id, now_).second) {
+        result_.views_installed++;
+        if (last_crash_at_) {
+          result_.crash_to_view_max = std::max(result_.crash_to_view_max, now_ - *last_crash_at_);
+        }
+      }
+    } else if (e.kind == GroupEventKind::kExcluded) {
+      result_.excluded++;
+      DoCrash(m, false);
     }
   }
 
   void DrainPartial(std::uint32_t m) {
     Node& n = nodes_[m];
     DrainArrivals(m);
-    while (auto d = n.engine->PollDelivery()) OnDelivery(m, d->id);
+    DrainDeliveriesAndEvents(m);
     // Receivers that get this multicast: a random non-empty strict subset.
     std::vector<bool> gets(nodes_.size(), false);
     const std::uint32_t others = static_cast<std::uint32_t>(nodes_.size()) - 1;
@@ -491,8 +510,9 @@ class Simulator {
   SimResult result_;
   std::uint64_t packets_traced_ = 0;
   std::optional<TimePoint> last_crash_at_;
-  std::map<std::uint64_t, TimePoint> first_install_;  // view id -> first installation
-  wire::Packet packet_;                               // decode scratch for packet notes
+  std::map<std::uint64_t, TimePoint> first_install_;
+  std::vector<GroupEvent> events_scratch_;  // view id -> first installation
+  wire::Packet packet_;                     // decode scratch for packet notes
 
  public:
   std::uint32_t progress_step_ = 0;

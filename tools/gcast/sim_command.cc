@@ -30,6 +30,8 @@ struct SimArgs {
   std::vector<std::string> partitions;
   std::uint64_t seed = 1;
   std::string until = "60s";
+  std::string heartbeat_interval = "100ms";
+  std::string suspect_timeout = "1s";
   std::string trace;
   bool trace_packets = false;
   std::string svg;
@@ -74,6 +76,15 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
       static_cast<unsigned long long>(r.retained_peak),
       static_cast<unsigned long long>(r.retained_end),
       static_cast<unsigned long long>(r.invalid_packets));
+  if (r.views_installed > 0 || r.excluded > 0) {
+    std::printf(
+        "  views installed %llu, members excluded %llu; crash to next view %s "
+        "(suspect_timeout %s, heartbeat_interval %s)\n",
+        static_cast<unsigned long long>(r.views_installed),
+        static_cast<unsigned long long>(r.excluded), FormatDuration(r.crash_to_view_max).c_str(),
+        FormatDuration(o.engine.suspect_timeout).c_str(),
+        FormatDuration(o.engine.heartbeat_interval).c_str());
+  }
   std::printf("  %s\n", r.complete ? "complete: every correct member delivered every message"
                                    : "STALLED: some correct member did not deliver everything");
   if (!r.liveness_checked) {
@@ -120,6 +131,9 @@ void PrintJson(const SimOptions& o, const SimResult& r) {
   j["retained_peak"] = r.retained_peak;
   j["retained_end"] = r.retained_end;
   j["invalid_packets"] = r.invalid_packets;
+  j["views_installed"] = r.views_installed;
+  j["members_excluded"] = r.excluded;
+  j["crash_to_view_ns"] = r.crash_to_view_max.count();
   j["complete"] = r.complete;
   j["liveness_checked"] = r.liveness_checked;
   j["check_ok"] = r.check.ok();
@@ -193,7 +207,9 @@ int RunSim(const SimArgs& a) {
   for (auto [text, out] : {std::pair{&a.interval, &o.interval},
                            {&a.latency, &o.latency},
                            {&a.jitter, &o.jitter},
-                           {&a.until, &o.until}}) {
+                           {&a.until, &o.until},
+                           {&a.heartbeat_interval, &o.engine.heartbeat_interval},
+                           {&a.suspect_timeout, &o.engine.suspect_timeout}}) {
     auto d = ParseDuration(*text);
     if (!d.ok()) return fail(d.status());
     *out = *d;
@@ -230,7 +246,10 @@ int RunSim(const SimArgs& a) {
     o.trace_packets = true;
   }
   const bool crashes = !o.crashes.empty();
-  o.safety_only_on_stall = crashes && PromisesTotal(o.engine.ordering);
+  // Without failure detection (suspect_timeout 0) a total order waits for a
+  // crashed member forever: then only safety can be checked.
+  o.safety_only_on_stall =
+      crashes && PromisesTotal(o.engine.ordering) && o.engine.suspect_timeout == Duration::zero();
   CheckOptions check = CheckOptions::ForOrdering(o.engine.ordering);
   // basic does not promise agreement when a sender crashes.
   check.agreement = PromisesAgreement(o.engine.reliability) || !crashes;
@@ -293,6 +312,13 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 65536u));
   sim->add_option("--latency", args->latency, "One-way link latency")->capture_default_str();
+  sim->add_option("--heartbeat-interval", args->heartbeat_interval,
+                  "A member silent this long multicasts a heartbeat")
+      ->capture_default_str();
+  sim->add_option("--suspect-timeout", args->suspect_timeout,
+                  "A member not heard from this long is suspected and removed by a view "
+                  "change; 0 = static group (a crashed member then stalls total order)")
+      ->capture_default_str();
   sim->add_option("--jitter", args->jitter, "Mean of the exponential extra delay")
       ->capture_default_str();
   sim->add_option("--loss", args->loss, "Independent loss probability per receiver")
