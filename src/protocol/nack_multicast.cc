@@ -21,6 +21,7 @@
 // messages of o at or below min over m are freed.
 // Thread-safety: none.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -35,6 +36,137 @@ namespace gcast {
 namespace {
 
 constexpr std::size_t kMaxNackRangesPerOrigin = 64;
+
+// The bodies one origin's retained messages: seqs in [base, base + span),
+// with empty slots for seqs not (yet) arrived. A power-of-two ring that grows
+// by doubling and never shrinks, so steady traffic costs no allocation per
+// message (a std::map node per message did). Seqs only ever enter above what
+// was freed, so base only moves up.
+class RetainedRing {
+ public:
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+
+  // REQUIRES: seq >= base (nothing at or below the freed seqs is retained again).
+  void Put(std::uint64_t seq, Body body) {
+    GCAST_ASSERT(seq >= base_);
+    const std::uint64_t at = seq - base_;
+    if (at >= span_) {
+      Reserve(at + 1);
+      span_ = at + 1;
+    }
+    Body& slot = slots_[Index(at)];
+    if (!slot) ++count_;
+    slot = std::move(body);
+  }
+
+  // The body of `seq`, or nullptr if it is not retained.
+  const Body* Find(std::uint64_t seq) const {
+    if (seq < base_ || seq - base_ >= span_) return nullptr;
+    const Body& slot = slots_[Index(seq - base_)];
+    return slot ? &slot : nullptr;
+  }
+
+  // Calls fn(seq, body) for every retained seq in [first, last], in order.
+  template <typename Fn>
+  void ForEach(std::uint64_t first, std::uint64_t last, Fn&& fn) const {
+    first = std::max(first, base_);
+    if (span_ == 0 || last < first) return;
+    last = std::min(last, base_ + span_ - 1);
+    for (std::uint64_t seq = first; seq <= last; ++seq) {
+      const Body& slot = slots_[Index(seq - base_)];
+      if (slot) fn(seq, slot);
+    }
+  }
+
+  // Frees every seq <= upto; calls recycle(body) for each body freed. Returns
+  // how many bodies were freed.
+  template <typename Fn>
+  std::uint64_t FreeUpTo(std::uint64_t upto, Fn&& recycle) {
+    std::uint64_t freed = 0;
+    while (span_ > 0 && base_ <= upto) {
+      Body& slot = slots_[head_];
+      if (slot) {
+        recycle(slot);
+        slot.reset();
+        ++freed;
+      }
+      head_ = (head_ + 1) & (slots_.size() - 1);
+      ++base_;
+      --span_;
+    }
+    if (span_ == 0) {
+      head_ = 0;
+      base_ = std::max(base_, upto + 1);
+    }
+    count_ -= freed;
+    return freed;
+  }
+
+  // Frees everything; seqs from `next` on may be retained afterwards.
+  void Clear(std::uint64_t next) {
+    for (Body& b : slots_) b.reset();
+    head_ = 0;
+    span_ = 0;
+    count_ = 0;
+    base_ = std::max(base_, next);
+  }
+
+ private:
+  std::size_t Index(std::uint64_t offset) const {
+    return (head_ + static_cast<std::size_t>(offset)) & (slots_.size() - 1);
+  }
+
+  void Reserve(std::uint64_t span) {
+    if (span <= slots_.size()) return;
+    std::vector<Body> grown(std::bit_ceil(std::max<std::uint64_t>(span, 64)));
+    for (std::uint64_t i = 0; i < span_; ++i) grown[i] = std::move(slots_[Index(i)]);
+    slots_ = std::move(grown);
+    head_ = 0;
+  }
+
+  std::vector<Body> slots_;  // size 0 or a power of two
+  std::size_t head_ = 0;     // slot of base_
+  std::uint64_t base_ = 1;   // lowest seq that may be retained
+  std::uint64_t span_ = 0;   // slots in use from base_ (the last one non-empty)
+  std::size_t count_ = 0;    // non-empty slots
+};
+
+// Recycles the bodies of received messages once they are stable and nobody
+// else holds them (the deliveries made from them are gone): the next arriving
+// payload is copied into a recycled buffer instead of two new allocations
+// (the shared_ptr's control block and the vector's storage). Bounded in
+// count and bytes.
+class BodyPool {
+ public:
+  Body Make(std::span<const std::byte> payload) {
+    if (free_.empty())
+      return std::make_shared<std::vector<std::byte>>(payload.begin(), payload.end());
+    std::shared_ptr<std::vector<std::byte>> b = std::move(free_.back());
+    free_.pop_back();
+    pooled_bytes_ -= b->capacity();
+    b->assign(payload.begin(), payload.end());
+    return b;
+  }
+
+  // `body` must have come from Make(). Kept only if this is its last owner.
+  void Recycle(Body& body) {
+    if (body.use_count() != 1 || free_.size() >= kMaxBodies ||
+        pooled_bytes_ + body->capacity() > kMaxBytes) {
+      return;
+    }
+    // Make() created it non-const: the const_cast is only undoing the view.
+    auto b = std::const_pointer_cast<std::vector<std::byte>>(std::move(body));
+    pooled_bytes_ += b->capacity();
+    free_.push_back(std::move(b));
+  }
+
+ private:
+  static constexpr std::size_t kMaxBodies = 4096;
+  static constexpr std::size_t kMaxBytes = 4u << 20;
+  std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
+  std::size_t pooled_bytes_ = 0;
+};
 
 class NackMulticast final : public ReliabilityLayer {
  public:
@@ -92,7 +224,7 @@ class NackMulticast final : public ReliabilityLayer {
       // flush cut; nothing more of it will be delivered.
       Origin& o = origins_[oi];
       outbox_.stats->retained -= o.retained.size();
-      o.retained.clear();
+      o.retained.Clear(o.delivered + 1);
       o.known_highest = o.delivered;
       o.nack_due.reset();
       nack_armed_.erase(oi);
@@ -168,11 +300,11 @@ class NackMulticast final : public ReliabilityLayer {
 
  private:
   struct Origin {
-    GapTracker received;                     // seqs that arrived (own: sent)
-    std::uint64_t delivered = 0;             // R-delivered 1..delivered (== received.floor())
-    std::uint64_t known_highest = 0;         // highest seq known to exist
-    std::uint64_t stable = 0;                // every member has 1..stable
-    std::map<std::uint64_t, Body> retained;  // held: (stable, highest arrived]
+    GapTracker received;              // seqs that arrived (own: sent)
+    std::uint64_t delivered = 0;      // R-delivered 1..delivered (== received.floor())
+    std::uint64_t known_highest = 0;  // highest seq known to exist
+    std::uint64_t stable = 0;         // every member has 1..stable
+    RetainedRing retained;            // held: (stable, highest arrived]
     std::optional<TimePoint> nack_due;
     bool nacked = false;              // the armed timer follows our own NACK (a retry)
     std::uint64_t nack_attempts = 0;  // NACKs sent for the current gap
@@ -184,7 +316,7 @@ class NackMulticast final : public ReliabilityLayer {
   }
 
   void Retain(Origin& o, std::uint64_t seq, Body body) {
-    o.retained.emplace(seq, std::move(body));
+    o.retained.Put(seq, std::move(body));
     auto& s = *outbox_.stats;
     s.retained++;
     s.retained_peak = std::max(s.retained_peak, s.retained);
@@ -205,14 +337,13 @@ class NackMulticast final : public ReliabilityLayer {
     }
     o.received.Insert(m.seq);
     o.known_highest = std::max(o.known_highest, m.seq);
-    Retain(o, m.seq,
-           std::make_shared<const std::vector<std::byte>>(m.payload.begin(), m.payload.end()));
+    Retain(o, m.seq, pool_.Make(m.payload));
     // Deliver what is now contiguous, from the hold-back queue.
     while (o.delivered < o.received.floor()) {
       ++o.delivered;
-      auto it = o.retained.find(o.delivered);
-      GCAST_ASSERT(it != o.retained.end());
-      outbox_.deliveries.push_back(RDelivery{m.origin, o.delivered, it->second});
+      const Body* body = o.retained.Find(o.delivered);
+      GCAST_ASSERT(body != nullptr);
+      outbox_.deliveries.push_back(RDelivery{m.origin, o.delivered, *body});
       ack_changed_ = true;
       ++unacked_arrivals_;
     }
@@ -299,14 +430,13 @@ class NackMulticast final : public ReliabilityLayer {
       // a retried NACK (the origin may have crashed), after a back-off.
       if (r.origin != self_ && attempt < 2) continue;
       const std::uint64_t last = std::min(r.last, r.first + options_.max_window_messages);
-      for (auto it = o.retained.lower_bound(r.first); it != o.retained.end() && it->first <= last;
-           ++it) {
+      o.retained.ForEach(r.first, last, [&](std::uint64_t seq, const Body&) {
         const Duration delay =
             r.origin == self_
                 ? options_.repair_delay_min
                 : options_.repair_delay_max + Backoff(Duration::zero(), options_.repair_delay_max);
-        pending_repairs_.emplace(std::make_pair(r.origin.value, it->first), now + delay);
-      }
+        pending_repairs_.emplace(std::make_pair(r.origin.value, seq), now + delay);
+      });
     }
   }
 
@@ -368,10 +498,9 @@ class NackMulticast final : public ReliabilityLayer {
       }
       const auto [oi, seq] = it->first;
       it = pending_repairs_.erase(it);
-      const auto& retained = origins_[oi].retained;
-      auto found = retained.find(seq);
-      if (found == retained.end()) continue;  // became stable meanwhile
-      wire::MessageEntry m{MemberId{oi}, seq, *found->second};
+      const Body* found = origins_[oi].retained.Find(seq);
+      if (found == nullptr) continue;  // became stable meanwhile
+      wire::MessageEntry m{MemberId{oi}, seq, **found};
       const std::size_t bytes = wire::RepairEntryBytes(m);
       if (!batch.empty() && batch_bytes + bytes > options_.max_datagram_bytes) {
         FlushRepairs(batch);
@@ -414,10 +543,11 @@ class NackMulticast final : public ReliabilityLayer {
     }
     if (stable <= o.stable) return;
     o.stable = stable;
-    auto end = o.retained.upper_bound(stable);
-    const auto freed = static_cast<std::uint64_t>(std::distance(o.retained.begin(), end));
-    o.retained.erase(o.retained.begin(), end);
-    outbox_.stats->retained -= freed;
+    // Received bodies were made by pool_; our own came from the engine.
+    const bool ours = oi == self_.value;
+    outbox_.stats->retained -= o.retained.FreeUpTo(stable, [&](Body& b) {
+      if (!ours) pool_.Recycle(b);
+    });
   }
 
   // Our ack vector: for each origin, how far we have everything. For
@@ -499,9 +629,9 @@ class NackMulticast final : public ReliabilityLayer {
            backlog_.front() - own_acked_min_ <= options_.max_in_flight_messages) {
       const std::uint64_t seq = backlog_.front();
       backlog_.pop_front();
-      auto it = retained.find(seq);
-      GCAST_ASSERT(it != retained.end());
-      TransmitData(seq, *it->second);
+      const Body* body = retained.Find(seq);
+      GCAST_ASSERT(body != nullptr);
+      TransmitData(seq, **body);
     }
   }
 
@@ -529,6 +659,7 @@ class NackMulticast final : public ReliabilityLayer {
   const double backoff_lambda_;
   const Duration status_interval_;
   std::vector<bool> in_view_ = std::vector<bool>(options_.members, true);
+  BodyPool pool_;
 };
 
 }  // namespace
