@@ -10,6 +10,9 @@
 //  - validity: every correct member delivers every message it sent;
 //  - agreement: a message delivered by any correct member is delivered by
 //    every correct member;
+//  - uniform agreement (safe; off by default): a message delivered by any
+//    member, even one that crashed afterwards, is delivered by every correct
+//    member;
 //  - fifo: each member delivers each sender's messages in sequence order
 //    with no gaps before a delivered one;
 //  - causal: if m1 happened-before m2 (per the send/deliver order in the
@@ -47,9 +50,10 @@ enum class Property {
   kCausal,
   kTotal,
   kViewAgreement,
-  kSameView
+  kSameView,
+  kUniformAgreement
 };
-inline constexpr std::size_t kPropertyCount = 8;
+inline constexpr std::size_t kPropertyCount = 9;
 std::string_view ToString(Property p);
 
 struct CheckOptions {
@@ -60,6 +64,7 @@ struct CheckOptions {
   bool causal = false;
   bool total = false;
   bool views = true;  // view agreement and same-view delivery (no-ops without view events)
+  bool uniform_agreement = false;  // what safe promises
   // At most this many violations of each property are kept in the report's
   // `violations` (all are counted in `violation_counts`). Default 20.
   std::size_t max_violations_per_property = 20;

@@ -19,6 +19,8 @@ enum class Reliability {
   kBasic,     // B-multicast over gcast's reliable 1:1 channels: N-1 packets per multicast
   kReliable,  // eager R-multicast over B-multicast: every receiver relays, O(N^2)
   kIp,        // R-multicast over one group datagram with sequence numbers and NACKs: O(N)
+  kSafe,      // ip with uniform delivery (Spread's SAFE): a message is delivered only
+              // once every member of the view holds it
 };
 
 enum class Ordering {
@@ -48,6 +50,9 @@ bool PromisesCausal(Ordering o);
 bool PromisesTotal(Ordering o);
 // Whether a reliability promises agreement when a sender crashes.
 bool PromisesAgreement(Reliability r);
+// Whether a message delivered by a member that crashes afterwards is still
+// delivered by every correct member (uniform agreement: safe).
+bool PromisesUniformAgreement(Reliability r);
 
 struct EngineOptions {
   Reliability reliability = Reliability::kIp;

@@ -30,6 +30,8 @@ std::string_view ToString(Property p) {
       return "view_agreement";
     case Property::kSameView:
       return "same_view";
+    case Property::kUniformAgreement:
+      return "uniform_agreement";
   }
   return "?";
 }
@@ -98,6 +100,7 @@ CheckReport CheckTrace(const std::vector<TraceEvent>& events, const CheckOptions
     check::CheckIntegrityAndValidity(index, options, reporter);
   }
   if (options.agreement) check::CheckAgreement(index, reporter);
+  if (options.uniform_agreement) check::CheckUniformAgreement(index, reporter);
   if (options.fifo || options.causal) check::CheckSenderOrders(index, options, reporter);
   if (options.total) check::CheckTotalOrder(index, reporter);
   if (options.views) check::CheckViews(events, reporter);

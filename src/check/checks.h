@@ -47,6 +47,8 @@ std::string Str(MemberId id);
 void CheckIntegrityAndValidity(const TraceIndex& index, const CheckOptions& options,
                                Reporter& reporter);
 void CheckAgreement(const TraceIndex& index, Reporter& reporter);
+// Messages delivered by a member that crashed must reach every correct member.
+void CheckUniformAgreement(const TraceIndex& index, Reporter& reporter);
 // fifo and causal, as enabled in `options`.
 void CheckSenderOrders(const TraceIndex& index, const CheckOptions& options, Reporter& reporter);
 void CheckTotalOrder(const TraceIndex& index, Reporter& reporter);

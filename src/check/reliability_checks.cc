@@ -133,4 +133,42 @@ void CheckAgreement(const TraceIndex& index, Reporter& reporter) {
   }
 }
 
+void CheckUniformAgreement(const TraceIndex& index, Reporter& reporter) {
+  const std::uint32_t n = index.message_count();
+  // The first crashed member that delivered each message.
+  std::vector<std::uint32_t> by_crashed(n, kNoIndex);
+  bool any = false;
+  for (std::uint32_t m = 0; m < index.member_count(); ++m) {
+    if (!index.crashed(m)) continue;
+    for (const Step& step : index.steps(m)) {
+      if (step.deliver && by_crashed[step.message] == kNoIndex) {
+        by_crashed[step.message] = m;
+        any = true;
+      }
+    }
+  }
+  if (!any) return;
+  std::vector<bool> got(n);
+  for (std::uint32_t m = 0; m < index.member_count(); ++m) {
+    if (index.crashed(m)) continue;
+    std::fill(got.begin(), got.end(), false);
+    for (const Step& step : index.steps(m)) {
+      if (step.deliver) got[step.message] = true;
+    }
+    for (std::uint32_t i = 0; i < n; ++i) {
+      if (by_crashed[i] == kNoIndex || got[i]) continue;
+      if (!reporter.Wants(Property::kUniformAgreement)) {
+        reporter.Count(Property::kUniformAgreement);
+        continue;
+      }
+      const MessageId id = index.message(i).id;
+      reporter.Add(Property::kUniformAgreement,
+                   "message " + Str(id) + " delivered by member " +
+                       Str(index.member_id(by_crashed[i])) +
+                       " (crashed later) but not by correct member " + Str(index.member_id(m)),
+                   {id});
+    }
+  }
+}
+
 }  // namespace gcast::check

@@ -21,10 +21,11 @@ Result<E> ParseEnum(std::string_view s, const std::array<std::pair<std::string_v
                                  "' (expected one of: " + accepted + ")");
 }
 
-constexpr std::array<std::pair<std::string_view, Reliability>, 3> kReliabilityNames{{
+constexpr std::array<std::pair<std::string_view, Reliability>, 4> kReliabilityNames{{
     {"basic", Reliability::kBasic},
     {"reliable", Reliability::kReliable},
     {"ip", Reliability::kIp},
+    {"safe", Reliability::kSafe},
 }};
 constexpr std::array<std::pair<std::string_view, Ordering>, 6> kOrderingNames{{
     {"none", Ordering::kNone},
@@ -71,6 +72,7 @@ bool PromisesTotal(Ordering o) {
   return o == Ordering::kTotal || o == Ordering::kFifoTotal || o == Ordering::kCausalTotal;
 }
 bool PromisesAgreement(Reliability r) { return r != Reliability::kBasic; }
+bool PromisesUniformAgreement(Reliability r) { return r == Reliability::kSafe; }
 
 Status EngineOptions::Validate() const {
   if (members < 1) return Status::InvalidArgument("members: a group needs at least 1 member");

@@ -2,6 +2,8 @@
 // runs until neither has anything left to hand the other. See engine.h.
 #include "gcast/engine.h"
 
+#include <algorithm>
+
 #include "common/rng.h"
 #include "protocol/fragmenter.h"
 #include "protocol/membership.h"
@@ -66,9 +68,11 @@ class EngineImpl final : public Engine, private MembershipHost {
         rng_(seed),
         fragmenter_(FragmentBytes(options), options.max_payload_bytes + kBodyOverheadBytes),
         membership_(options_, self, *this, outbox_, events_),
-        passed_(options.members) {
+        passed_(options.members),
+        safe_(options.reliability == Reliability::kSafe),
+        safe_wait_(safe_ ? options.members : 0) {
     outbox_.stats = &stats_;
-    if (options_.reliability == Reliability::kIp) {
+    if (options_.reliability == Reliability::kIp || options_.reliability == Reliability::kSafe) {
       reliability_ = MakeNackMulticast(options_, self_, rng_, outbox_);
     } else {
       reliability_ = MakeChannelMulticast(options_, self_, outbox_);
@@ -233,8 +237,20 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   // --- MembershipHost ---
+  // What this member can still hand up of `origin`: what passed admission
+  // and what waits in held_; not what a reliability layer received but an
+  // earlier proposal's cut made this member drop (it could not pass it up
+  // should a later cut include it).
   void HeldRanges(std::uint32_t origin, SeqRanges& out) const override {
-    reliability_->Held(origin, out);
+    passed_[origin].Arrived(out);
+    SeqRanges waiting;
+    for (const RDelivery& d : held_) {
+      if (d.origin.value == origin) waiting.push_back({d.seq, d.seq});
+    }
+    if (waiting.empty()) return;
+    std::sort(waiting.begin(), waiting.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    UniteRanges(out, waiting);
   }
 
   void OnFreeze() override {
@@ -275,6 +291,9 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   void OnInstall(std::uint64_t view_id, const std::vector<bool>& members, TimePoint now) override {
+    // safe: after the flush every survivor holds everything within the cut,
+    // so what waited for the old view's stability is delivered in it now.
+    if (safe_) ReleaseStable(/*all=*/true);
     ordering_->OnViewChange(view_id, members);
     reliability_->SetView(members);
     std::deque<RDelivery> held = std::move(held_);
@@ -320,26 +339,13 @@ class EngineImpl final : public Engine, private MembershipHost {
           }
           passed_[d.origin.value].Insert(d.seq);
         }
-        stats_.bodies_received++;
-        const auto kind = PeekKind(*d.body);
-        if (kind == BodyKind::kBundle) {
-          Unbundle(d);
+        if (safe_) {  // uniform delivery: wait until every member holds it
+          safe_wait_[d.origin.value].push_back(std::move(d));
           continue;
         }
-        if (kind == BodyKind::kFragment) {
-          Body whole;
-          switch (fragmenter_.Add(d.origin, d.body, whole)) {
-            case Fragmenter::Result::kIncomplete:
-              continue;
-            case Fragmenter::Result::kInvalid:
-              stats_.packets_invalid++;
-              continue;
-            case Fragmenter::Result::kComplete:
-              d.body = std::move(whole);
-          }
-        }
-        ordering_->OnRDeliver(d);
+        HandUp(std::move(d));
       }
+      if (safe_) ReleaseStable(/*all=*/false);
       ordering_->Flush();
       if (ordering_->control.empty()) return;
       while (!ordering_->control.empty()) {
@@ -348,6 +354,45 @@ class EngineImpl final : public Engine, private MembershipHost {
         reliability_->Send(std::move(body), now);
       }
     }
+  }
+
+  // safe: hands up each origin's waiting bodies that every member of the
+  // view holds (every waiting body with `all`).
+  void ReleaseStable(bool all) {
+    for (std::uint32_t o = 0; o < safe_wait_.size(); ++o) {
+      auto& q = safe_wait_[o];
+      if (q.empty()) continue;
+      const std::uint64_t stable = all ? ~std::uint64_t{0} : reliability_->StableFloor(o);
+      while (!q.empty() && q.front().seq <= stable) {
+        RDelivery d = std::move(q.front());
+        q.pop_front();
+        HandUp(std::move(d));
+      }
+    }
+  }
+
+  // Passes one admitted R-delivery to the ordering layer, unbundling or
+  // reassembling it first.
+  void HandUp(RDelivery d) {
+    stats_.bodies_received++;
+    const auto kind = PeekKind(*d.body);
+    if (kind == BodyKind::kBundle) {
+      Unbundle(d);
+      return;
+    }
+    if (kind == BodyKind::kFragment) {
+      Body whole;
+      switch (fragmenter_.Add(d.origin, d.body, whole)) {
+        case Fragmenter::Result::kIncomplete:
+          return;
+        case Fragmenter::Result::kInvalid:
+          stats_.packets_invalid++;
+          return;
+        case Fragmenter::Result::kComplete:
+          d.body = std::move(whole);
+      }
+    }
+    ordering_->OnRDeliver(d);
   }
 
   // Appends one multicast to the open bundle; sends the bundle first if the
@@ -424,6 +469,8 @@ class EngineImpl final : public Engine, private MembershipHost {
   Membership membership_;
   std::vector<GapTracker> passed_;  // per origin: transport seqs handed to the ordering layer
   std::deque<RDelivery> held_;      // R-delivered during a view change, not yet admitted
+  const bool safe_;
+  std::vector<FifoQueue<RDelivery>> safe_wait_;  // safe: per origin, admitted, not yet stable
   std::vector<bool> refused_reported_ = std::vector<bool>(options_.members, false);
   TimePoint now_{};
 };

@@ -216,6 +216,8 @@ class NackMulticast final : public ReliabilityLayer {
     }
   }
 
+  std::uint64_t StableFloor(std::uint32_t origin) const override { return origins_[origin].stable; }
+
   void SetView(const std::vector<bool>& members) override {
     in_view_ = members;
     for (std::uint32_t oi = 0; oi < options_.members; ++oi) {

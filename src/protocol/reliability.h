@@ -65,6 +65,12 @@ class ReliabilityLayer {
   // A flush needs `origin`'s bodies up to `upto`: ask for what is missing
   // (ip NACKs it; 1:1 channels get it from relays and retransmissions).
   virtual void Fetch(std::uint32_t origin, std::uint64_t upto, TimePoint now) = 0;
+  // How far every member of the view holds `origin`'s messages (1..floor):
+  // what safe delivery waits for. ip only (0 elsewhere).
+  virtual std::uint64_t StableFloor(std::uint32_t origin) const {
+    (void)origin;
+    return 0;
+  }
   // A view is installed: stability, flow control, relays and channels count
   // only its members; what was kept for removed members is freed.
   virtual void SetView(const std::vector<bool>& members) = 0;

@@ -143,6 +143,32 @@ TEST(Checker, DoesNotReportAgreementWhenOnlyACrashedMemberDelivered) {
   EXPECT_TRUE(r.ok()) << DetailsOf(r);
 }
 
+TEST(Checker, ReportsUniformAgreementWhenOnlyACrashedMemberDeliveredAndSafeIsPromised) {
+  TraceBuilder t = ValidThreeMemberTrace();
+  t.Multicast(2, 1, {2}).Crash(2);  // 2 delivers its 2:1, then crashes; 0 and 1 never do
+  CheckOptions safe;
+  safe.uniform_agreement = true;
+  const CheckReport r = Check(t, safe);
+  EXPECT_EQ(PropertiesOf(r),
+            (std::vector<Property>{Property::kUniformAgreement, Property::kUniformAgreement}))
+      << DetailsOf(r);
+  EXPECT_EQ(r.violation_count(Property::kUniformAgreement), 2u);
+  EXPECT_NE(DetailsOf(r).find("delivered by member 2 (crashed later) but not by correct member 1"),
+            std::string::npos)
+      << DetailsOf(r);
+  // Plain agreement (the same trace, default options) is kept: no correct member delivered it.
+  EXPECT_TRUE(Check(t).ok());
+}
+
+TEST(Checker, AcceptsUniformAgreementWhenEveryCorrectMemberDeliversWhatACrashedOneDid) {
+  TraceBuilder t = ValidThreeMemberTrace();
+  t.Multicast(2, 1, {2, 0, 1}).Crash(2);
+  CheckOptions safe;
+  safe.uniform_agreement = true;
+  const CheckReport r = Check(t, safe);
+  EXPECT_TRUE(r.ok()) << DetailsOf(r);
+}
+
 TEST(Checker, CountsAMemberWithOnlyPacketEventsAsCorrect) {
   TraceBuilder t = ValidThreeMemberTrace();
   t.Other(5, "pkt_recv");
@@ -229,6 +255,7 @@ TEST(Property, ToStringNamesEachProperty) {
   EXPECT_EQ(ToString(Property::kFifo), "fifo");
   EXPECT_EQ(ToString(Property::kCausal), "causal");
   EXPECT_EQ(ToString(Property::kTotal), "total");
+  EXPECT_EQ(ToString(Property::kUniformAgreement), "uniform_agreement");
 }
 
 TEST(Checker, AcceptsMembersThatInstallTheSameViewsAndDeliverInTheSameView) {

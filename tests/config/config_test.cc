@@ -288,7 +288,7 @@ TEST(GroupConfig, RejectsLoopbackThatIsNotABoolean) {
 
 TEST(GroupConfig, RejectsAnUnknownReliabilityWithTheAcceptedNames) {
   EXPECT_ERROR(Edit("\"ip\"", "\"tcp\""),
-               "reliability: unknown reliability 'tcp' (expected one of: basic, reliable, ip)");
+               "reliability: unknown reliability 'tcp' (expected one of: basic, reliable, ip, safe)");
 }
 
 TEST(GroupConfig, RejectsAnUnknownOrdering) {

@@ -48,15 +48,15 @@ void Drain(Engine& engine) {
 
 EngineOptions OptionsFor(std::uint8_t config) {
   static constexpr Reliability kReliability[] = {Reliability::kBasic, Reliability::kReliable,
-                                                 Reliability::kIp};
+                                                 Reliability::kIp, Reliability::kSafe};
   static constexpr Ordering kOrdering[] = {Ordering::kNone,      Ordering::kFifo,
                                            Ordering::kCausal,    Ordering::kTotal,
                                            Ordering::kFifoTotal, Ordering::kCausalTotal};
   EngineOptions options;
   options.members = 3;
-  options.reliability = kReliability[config % 3];
-  options.ordering = kOrdering[(config / 3) % 6];
-  options.total = (config / 18) % 2 == 0 ? TotalAlgorithm::kSequencer : TotalAlgorithm::kIsis;
+  options.reliability = kReliability[config % 4];
+  options.ordering = kOrdering[(config / 4) % 6];
+  options.total = (config / 24) % 2 == 0 ? TotalAlgorithm::kSequencer : TotalAlgorithm::kIsis;
   return options;
 }
 

@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Members that fail, on a real network: 5 members, each in its own network
 # namespace (IPv4 multicast, 2% loss), failure detection on (suspect_timeout
-# 1 s), every member multicasting continuously; member 4 is killed with
-# kill -9 and member 3 is cut off by taking its link down. The survivors must
-# install the same views, keep delivering, and pass gcast check (which checks
-# view agreement and same-view delivery too). Orderings none, fifo, causal
-# with reliability ip and reliable (total orders do not yet survive a crash).
-# Usage: membership_test.sh GCAST. Needs root (exits 77 otherwise).
+# 1 s, heartbeat_interval 100 ms), every member multicasting 1 KiB lines at
+# about 200/s. After 1 s member 0 (the coordinator, and the sequencer of a
+# total order) is killed with kill -9; 0.5 s later member 3 is cut off by
+# taking its link down. The survivors (1, 2, 4) must install the same views,
+# end in view [1,2,4], keep delivering (every survivor's messages reach every
+# survivor) and pass gcast check (integrity, validity, agreement, the
+# ordering, view agreement and same-view delivery); their resident memory
+# must stay flat while traffic goes on after the view change (retained
+# buffers count only the view). For every ordering (total orders by
+# sequencer and by ISIS) with ip, and a few with reliable.
+# Prints, per run, the time from the kill of member 0 to member 1's first
+# view without it (crash-to-view; CLOCK_MONOTONIC of the traces against
+# /proc/uptime at the kill, 10 ms resolution).
+# Usage: membership_test.sh GCAST [COMBO...] (COMBO: rel/ord[/total]).
+# Needs root (exits 77 otherwise).
 set -uo pipefail
 gcast=$(realpath "$1")
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=netns.sh
 source "$here/netns.sh"
@@ -16,53 +26,97 @@ if [ "$(id -u)" -ne 0 ] || ! command -v nft >/dev/null; then
   echo "membership_test: skipped (needs root, ip and nft)"
   exit 77
 fi
+combos=("$@")
+if [ ${#combos[@]} -eq 0 ]; then
+  combos=(ip/none ip/fifo ip/causal ip/total/sequencer ip/total/isis ip/fifo-total/sequencer
+    ip/causal-total/isis reliable/fifo reliable/causal-total/sequencer)
+fi
 members=5
+lines=1200         # per member, about 200/s: 6 s of traffic
+rss_slack_kib=2048 # allowed RSS growth between 3 s and 5.5 s
 prefix="gm$$"
 work=$(mktemp -d)
 cleanup() {
   for pid in $(jobs -p); do kill -9 "$pid" 2>/dev/null; done
   netns_down "$prefix" "$members"
-  rm -rf "$work"
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 netns_up "$prefix" "$members"
 netns_loss "$prefix" "$members" 2 7000-8999
+
+# feed ID: `lines` lines of 1 KiB, one every 5 ms, without a fork per line.
+pad=$(printf '%*s' 1000 '' | tr ' ' x)
+feed() {
+  local id=$1 k s
+  exec {s}<> <(:)
+  for k in $(seq 1 "$lines"); do
+    echo "m$id-$k $pad"
+    read -rt 0.005 -u "$s" || true
+  done
+}
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
 passed=0
 failed=0
 run=0
-for combo in ip/none ip/fifo ip/causal reliable/fifo reliable/causal; do
-  IFS=/ read -r rel ord <<<"$combo"
+for combo in "${combos[@]}"; do
+  IFS=/ read -r rel ord total <<<"$combo"
+  total=${total:-sequencer}
   run=$((run + 1))
   port=$((7000 + run * 20))
   dir="$work/$run"
   mkdir -p "$dir"
-  group_file "$dir/group.toml" mc4 "$members" "$rel" "$ord" sequencer "$port"
+  group_file "$dir/group.toml" mc4 "$members" "$rel" "$ord" "$total" "$port"
   printf '[timers]\nsuspect_timeout = "1s"\nheartbeat_interval = "100ms"\n' >>"$dir/group.toml"
   pids=()
   for i in $(seq 1 "$members"); do
     id=$((i - 1))
     sed "s/@SELF@/10.99.0.$i/" "$dir/group.toml" >"$dir/group$id.toml"
-    (for k in $(seq 1 60); do echo "m$id-$k"; sleep 0.05; done) |
-      ip netns exec "${prefix}m$i" "$gcast" member -c "$dir/group$id.toml" --id "$id" \
-        --trace "$dir/trace$id.jsonl" -q --flush-timeout 5s --linger 1s \
-        >"$dir/out$id.txt" 2>"$dir/err$id.txt" &
+    feed "$id" 2>/dev/null | ip netns exec "${prefix}m$i" "$gcast" member -c "$dir/group$id.toml" --id "$id" \
+      --trace "$dir/trace$id.jsonl" -q --flush-timeout 10s --linger 1s \
+      >"$dir/out$id.txt" 2>"$dir/err$id.txt" &
     pids+=($!)
   done
   sleep 1
-  pkill -9 -f -- "--id 4 --trace $dir/"
+  kill -9 "${pids[0]}" # member 0: coordinator, sequencer
+  read -r up _ </proc/uptime
+  kill_ms=$((10#${up/./} * 10))
   sleep 0.5
-  ip -n "${prefix}m4" link set "${prefix}v4" down  # member 3 cut off
+  ip -n "${prefix}m4" link set "${prefix}v4" down # member 3 cut off
+  sleep 1.5
+  rss_early=()
+  for id in 1 2 4; do rss_early+=("$(rss_kib "${pids[$id]}")"); done
+  sleep 2.5
+  rss_late=()
+  for id in 1 2 4; do rss_late+=("$(rss_kib "${pids[$id]}")"); done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   ip -n "${prefix}m4" link set "${prefix}v4" up
-  views=$(for id in 0 1 2; do grep -o '"ev":"view","id":[0-9]*,"members":\[[0-9,]*\]' "$dir/trace$id.jsonl" | tail -1; done | sort -u)
-  if verdict=$("$gcast" check --ordering "$ord" "$dir"/trace0.jsonl "$dir"/trace1.jsonl "$dir"/trace2.jsonl 2>&1) &&
-    [ "$(echo "$views" | wc -l)" = 1 ] && echo "$views" | grep -q '"members":\[0,1,2\]'; then
-    echo "PASS $combo: survivors' last view: $views; $verdict"
+  survivors=("$dir"/trace1.jsonl "$dir"/trace2.jsonl "$dir"/trace4.jsonl)
+  views=$(for t in "${survivors[@]}"; do grep -o '"ev":"view","id":[0-9]*,"members":\[[0-9,]*\]' "$t" | tail -1; done | sort -u)
+  # crash-to-view: the kill of member 0 to member 1's first view without it.
+  view1=$(grep '"ev":"view"' "$dir/trace1.jsonl" | grep -v '"members":\[0' | head -1 | grep -o '"t":[0-9]*' | cut -d: -f2)
+  crash_to_view="?"
+  if [ -n "$view1" ]; then crash_to_view="$((view1 / 1000000 - kill_ms)) ms"; fi
+  rss_ok=1
+  rss_text=""
+  for k in 0 1 2; do
+    rss_text+=" ${rss_early[$k]}->${rss_late[$k]}"
+    if [ "${rss_early[$k]}" -eq 0 ] || [ $((rss_late[k] - rss_early[k])) -gt "$rss_slack_kib" ]; then rss_ok=0; fi
+  done
+  if verdict=$("$gcast" check --ordering "$ord" "${survivors[@]}" 2>&1) &&
+    [ "$(echo "$views" | wc -l)" = 1 ] && echo "$views" | grep -q '"members":\[1,2,4\]' &&
+    [ "$rss_ok" = 1 ]; then
+    echo "PASS $combo: last view $views; crash to view $crash_to_view (suspect_timeout 1 s); RSS KiB 3 s->5.5 s:$rss_text; $verdict"
     passed=$((passed + 1))
   else
-    echo "FAIL $combo: views: $views"
-    echo "$verdict" | head -8
-    tail -n 4 "$dir"/err0.txt
+    echo "FAIL $combo: crash to view $crash_to_view; RSS KiB 3 s->5.5 s:$rss_text (slack $rss_slack_kib)"
+    for id in 1 2 4; do
+      echo "  member $id views: $(grep -o '"ev":"view","id":[0-9]*,"members":\[[0-9,]*\]' "$dir/trace$id.jsonl" | tr '\n' ' ')"
+      echo "  member $id stderr: $(tail -n 3 "$dir/err$id.txt" | tr '\n' ' ')"
+    done
+    echo "$verdict" | head -8 | sed 's/^/  /'
+    if [ -n "${KEEP_FAILED:-}" ]; then cp -r "$dir" "$KEEP_FAILED/$run" && echo "  kept in $KEEP_FAILED/$run"; fi
     failed=$((failed + 1))
   fi
 done

@@ -299,7 +299,7 @@ std::string MatrixName(const ::testing::TestParamInfo<MatrixParam>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Member, EveryReliabilityAndOrdering,
-                         ::testing::Combine(::testing::Values("basic", "reliable", "ip"),
+                         ::testing::Combine(::testing::Values("basic", "reliable", "ip", "safe"),
                                             ::testing::Values(OrderingCase{"fifo", ""},
                                                               OrderingCase{"causal", ""},
                                                               OrderingCase{"total", "sequencer"},

@@ -154,6 +154,35 @@ TEST(TotalOrder, SequencerOrParticipantCrashIsSurvivedByTheNextView) {
   }
 }
 
+// A sender that delivers its own message and crashes before anyone holds it:
+// ip (validity: a sender delivers its own message at once) lets a crashed
+// member have delivered what no survivor ever will; safe delivers a message
+// only once every member of the view holds it, so whatever a member delivered
+// before crashing, every survivor delivers too (uniform agreement).
+TEST(SafeDelivery, WhatACrashedMemberDeliveredEverySurvivorDelivers) {
+  std::uint32_t ip_violations = 0;
+  for (auto rel : {Reliability::kIp, Reliability::kSafe}) {
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+      SimOptions o = Group(rel, Ordering::kFifo, 3, 60);
+      o.seed = seed;
+      o.loss = 0.5;
+      o.crashes.push_back(SimCrash{MemberId{1}, std::chrono::milliseconds(100 + seed * 7), false});
+      CheckOptions check = CheckOptions::ForOrdering(Ordering::kFifo);
+      check.uniform_agreement = true;
+      auto r = RunSimulation(o, check);
+      ASSERT_TRUE(r.ok());
+      const std::string name = std::string(ToString(rel)) + " seed " + std::to_string(seed);
+      if (rel == Reliability::kIp) {
+        if (HasViolation(r->check, Property::kUniformAgreement)) ++ip_violations;
+        continue;
+      }
+      EXPECT_TRUE(r->check.ok()) << name;
+      EXPECT_TRUE(r->complete) << name;
+    }
+  }
+  EXPECT_GT(ip_violations, 0u) << "the scenario must be able to break uniform agreement under ip";
+}
+
 TEST(Membership, CrashedSenderIsRemovedByOneViewAndSurvivorsFreeTheirBuffers) {
   for (auto rel : {Reliability::kReliable, Reliability::kIp}) {
     for (auto ord : {Ordering::kNone, Ordering::kFifo, Ordering::kCausal}) {
@@ -246,6 +275,21 @@ TEST(Regression, SeedsThatOnceFailedStayFixed) {
        Profile::kHarsh,
        81,
        "same, fifo-total"},
+      {{Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kSequencer},
+       Profile::kViewChangeCrashes,
+       199,
+       "the coordinator crashed right after installing a view that one member never heard of: "
+       "that member stayed in the old view (Install now comes from any member that installed)"},
+      {{Reliability::kSafe, Ordering::kTotal, TotalAlgorithm::kIsis},
+       Profile::kViewChangeCrashes,
+       109,
+       "a body dropped under an abandoned proposal's cut was still reported as held, so the "
+       "next cut waited for it forever"},
+      {{Reliability::kBasic, Ordering::kTotal, TotalAlgorithm::kSequencer},
+       Profile::kCrashes,
+       10,
+       "survivors held different order batches of the crashed sequencer (basic does not relay) "
+       "and settled the old view differently"},
   };
   for (const auto& c : cases) {
     SimOptions o = Scenario(c.combo, c.profile, c.seed);

@@ -50,7 +50,8 @@ inline std::string ComboName(const Combo& c) {
 // Every reliability x ordering, total orders with both algorithms.
 inline std::vector<Combo> AllCombos() {
   std::vector<Combo> out;
-  for (auto r : {Reliability::kBasic, Reliability::kReliable, Reliability::kIp}) {
+  for (auto r :
+       {Reliability::kBasic, Reliability::kReliable, Reliability::kIp, Reliability::kSafe}) {
     for (auto o : {Ordering::kNone, Ordering::kFifo, Ordering::kCausal, Ordering::kTotal,
                    Ordering::kFifoTotal, Ordering::kCausalTotal}) {
       if (PromisesTotal(o)) {
@@ -139,6 +140,7 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
 inline CheckOptions Promised(const Combo& c, const SimOptions& o) {
   CheckOptions check = CheckOptions::ForOrdering(c.ordering);
   check.agreement = PromisesAgreement(c.reliability) || o.crashes.empty();
+  check.uniform_agreement = PromisesUniformAgreement(c.reliability);
   return check;
 }
 

@@ -410,7 +410,7 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--members,-n", args->members, "Group size")->capture_default_str();
   cmd->add_option("--senders", args->senders, "Members 0..K-1 send --count messages each")
       ->capture_default_str();
-  cmd->add_option("--reliability,-r", args->reliability, "basic | reliable | ip")
+  cmd->add_option("--reliability,-r", args->reliability, "basic | reliable | ip | safe")
       ->capture_default_str();
   cmd->add_option("--ordering,-o", args->ordering,
                   "none | fifo | causal | total | fifo-total | causal-total")

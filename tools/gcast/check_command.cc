@@ -18,6 +18,7 @@ namespace {
 
 struct CheckArgs {
   std::string ordering = "none";
+  std::string reliability;
   bool no_agreement = false;
   bool safety_only = false;
   std::size_t max_violations = 20;
@@ -42,6 +43,15 @@ int RunCheck(const CheckArgs& args) {
   }
   CheckOptions options = CheckOptions::ForOrdering(*ordering);
   options.agreement = !args.no_agreement && !args.safety_only;
+  if (!args.reliability.empty()) {
+    Result<Reliability> r = ParseReliability(args.reliability);
+    if (!r.ok()) {
+      std::cerr << "gcast check: " << r.status().message() << "\n";
+      return 2;
+    }
+    if (!PromisesAgreement(*r)) options.agreement = false;
+    options.uniform_agreement = PromisesUniformAgreement(*r) && !args.safety_only;
+  }
   options.validity = !args.safety_only;
   options.max_violations_per_property = args.max_violations;
   const CheckReport report = CheckTrace(events, options);
@@ -81,6 +91,15 @@ void AddCheckCommand(CLI::App& app, RunFn& run) {
       ->check([](const std::string& s) -> std::string {
         Result<Ordering> o = ParseOrdering(s);
         return o.ok() ? std::string() : o.status().message();
+      });
+  cmd->add_option("--reliability", args->reliability,
+                  "reliability the group promises: basic (no\n"
+                  "agreement when a sender crashes), reliable, ip,\n"
+                  "safe (uniform agreement: also what a member\n"
+                  "delivered before it crashed)")
+      ->check([](const std::string& s) -> std::string {
+        Result<Reliability> r = ParseReliability(s);
+        return r.ok() ? std::string() : r.status().message();
       });
   cmd->add_flag("--no-agreement", args->no_agreement,
                 "skip agreement, for reliabilities that do not\n"

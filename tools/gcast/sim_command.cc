@@ -253,6 +253,7 @@ int RunSim(const SimArgs& a) {
   CheckOptions check = CheckOptions::ForOrdering(o.engine.ordering);
   // basic does not promise agreement when a sender crashes.
   check.agreement = PromisesAgreement(o.engine.reliability) || !crashes;
+  check.uniform_agreement = PromisesUniformAgreement(o.engine.reliability);
   const bool show_progress = !a.quiet && !a.json && o.messages >= 1000;
   if (show_progress) {
     o.progress = [](std::uint32_t issued, std::uint32_t total) {
@@ -296,7 +297,7 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
   sim->add_option("--members,-n", args->members, "Group size N (members 0..N-1)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 4096u));
-  sim->add_option("--reliability,-r", args->reliability, "basic | reliable | ip")
+  sim->add_option("--reliability,-r", args->reliability, "basic | reliable | ip | safe")
       ->capture_default_str();
   sim->add_option("--ordering,-o", args->ordering,
                   "none | fifo | causal | total | fifo-total | causal-total")
