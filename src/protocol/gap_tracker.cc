@@ -24,6 +24,12 @@ bool GapTracker::Contains(std::uint64_t seq) const {
   return seq <= floor_ || above_.count(seq) > 0;
 }
 
+std::uint64_t GapTracker::FirstMissingAfter(std::uint64_t x) const {
+  std::uint64_t seq = std::max(x, floor_) + 1;
+  for (auto it = above_.lower_bound(seq); it != above_.end() && *it == seq; ++it) ++seq;
+  return seq;
+}
+
 void GapTracker::Missing(std::uint64_t up_to, std::size_t max_ranges, std::uint64_t max_seqs,
                          std::vector<Range>& out) const {
   std::uint64_t next = floor_ + 1;  // first seq not known to have arrived
@@ -34,7 +40,8 @@ void GapTracker::Missing(std::uint64_t up_to, std::size_t max_ranges, std::uint6
     out.push_back({first, last});
     budget -= last - first + 1;
   };
-  for (auto it = above_.begin(); it != above_.end() && next <= up_to; ++it) {
+  for (auto it = above_.begin();
+       it != above_.end() && next <= up_to && budget > 0 && out.size() < max_ranges; ++it) {
     if (*it > next) emit(next, std::min(*it - 1, up_to));
     next = *it + 1;
   }

@@ -21,6 +21,9 @@ class GapTracker {
   // Highest seq that has arrived (0 if none).
   std::uint64_t highest() const { return above_.empty() ? floor_ : *above_.rbegin(); }
   std::size_t above_count() const { return above_.size(); }
+  // The lowest seq above max(x, floor()) that has not arrived. O(arrived
+  // seqs in between).
+  std::uint64_t FirstMissingAfter(std::uint64_t x) const;
 
   struct Range {
     std::uint64_t first;

@@ -7,19 +7,22 @@
 // (a seq known to exist but missing) arms a NACK timer drawn from a truncated
 // exponential over [nack_delay_min, nack_delay_max] (few draw early); when it
 // fires, one NACK datagram to the group carries every missing range of every
-// due origin. A member that sees someone else's NACK covering its own first
-// missing seq holds its NACK back for nack_retry (suppression): the repair
-// will come to the whole group. Repairs: whoever holds a NACKed message may
-// repair it. The origin answers after repair_delay_min (batching every
-// request in that window into few REPAIR datagrams); other holders wait
-// repair_delay_max plus a back-off and stand down when a repair for the same
-// message goes by, so a crashed origin's messages are still repaired, by one
-// survivor. Tail loss: members holding unstable messages, or whose ack
-// vector changed, announce STATUS (highest sent + ack vector) at most once
-// per status interval, which grows with the group like RTCP's report interval.
-// Stability: acks_[m][o] is how far member m has everything of origin o;
-// messages of o at or below min over m are freed.
-// Thread-safety: none.
+// due origin. Each NACKed stretch of seqs then waits a retry timeout before
+// it is NACKed again, while gaps that open later get their own back-off: under
+// steady loss, a new hole is NACKed within nack_delay_max, not at the next
+// retry of an older one. The retry timeout adapts to how fast the origin's
+// repairs come (like TCP's RTO: smoothed NACK-to-repair time plus four mean
+// deviations, measured on first NACKs only), between nack_delay_max +
+// repair_delay_min and nack_retry; nack_retry until there is a sample. A member that sees someone
+// else's NACK covering its own first un-NACKed missing seq counts that stretch as NACKed
+// (suppression): the repair will come to the whole group. Repairs: whoever holds a NACKed message
+// may repair it. The origin answers after repair_delay_min (batching every request in that window
+// into few REPAIR datagrams); other holders wait repair_delay_max plus a back-off and stand down
+// when a repair for the same message goes by, so a crashed origin's messages are still repaired, by
+// one survivor. Tail loss: members holding unstable messages, or whose ack vector changed, announce
+// STATUS (highest sent + ack vector) at most once per status interval, which grows with the group
+// like RTCP's report interval. Stability: acks_[m][o] is how far member m has everything of origin
+// o; messages of o at or below min over m are freed. Thread-safety: none.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -229,6 +232,8 @@ class NackMulticast final : public ReliabilityLayer {
       o.retained.Clear(o.delivered + 1);
       o.known_highest = o.delivered;
       o.nack_due.reset();
+      o.new_due.reset();
+      o.marks.clear();
       nack_armed_.erase(oi);
     }
     UpdateStability();
@@ -254,6 +259,7 @@ class NackMulticast final : public ReliabilityLayer {
           if (pending_repairs_.erase({m.origin.value, m.seq}) > 0) {
             outbox_.stats->repairs_suppressed++;
           }
+          TimeRepair(m, now);
           OnMessage(m, now);
         }
         break;
@@ -301,16 +307,34 @@ class NackMulticast final : public ReliabilityLayer {
   }
 
  private:
-  struct Origin {
-    GapTracker received;              // seqs that arrived (own: sent)
-    std::uint64_t delivered = 0;      // R-delivered 1..delivered (== received.floor())
-    std::uint64_t known_highest = 0;  // highest seq known to exist
-    std::uint64_t stable = 0;         // every member has 1..stable
-    RetainedRing retained;            // held: (stable, highest arrived]
-    std::optional<TimePoint> nack_due;
-    bool nacked = false;              // the armed timer follows our own NACK (a retry)
-    std::uint64_t nack_attempts = 0;  // NACKs sent for the current gap
+  // The missing seqs in (previous mark's upto (or the floor), upto] were
+  // NACKed `attempts` times (counting someone else's NACK that covered them);
+  // they are NACKed again at `due` if still missing.
+  struct NackMark {
+    std::uint64_t upto = 0;
+    TimePoint due{};
+    std::uint64_t attempts = 0;
+    std::optional<TimePoint> sent;  // our first NACK of it, until its first repair is timed
   };
+
+  struct Origin {
+    GapTracker received;                // seqs that arrived (own: sent)
+    std::uint64_t delivered = 0;        // R-delivered 1..delivered (== received.floor())
+    std::uint64_t known_highest = 0;    // highest seq known to exist
+    std::uint64_t stable = 0;           // every member has 1..stable
+    RetainedRing retained;              // held: (stable, highest arrived]
+    std::deque<NackMark> marks;         // NACKed stretches above the floor, ascending
+    std::optional<TimePoint> new_due;   // first NACK of the missing seqs above the marks
+    std::optional<TimePoint> nack_due;  // the earliest of new_due and the marks' dues
+    Duration srtt{};                    // smoothed NACK-to-repair time (0: no sample yet)
+    Duration rttvar{};
+
+    std::uint64_t nacked_upto() const {
+      return marks.empty() ? received.floor() : std::max(marks.back().upto, received.floor());
+    }
+  };
+
+  static constexpr std::size_t kMaxMarks = 64;
 
   Duration Backoff(Duration lo, Duration hi) {
     const double x = rng_.TruncatedExponential(backoff_lambda_);
@@ -366,19 +390,88 @@ class NackMulticast final : public ReliabilityLayer {
     return n;
   }
 
-  // Arms or disarms origin o's NACK timer after its state changed.
+  // Arms or disarms origin o's NACK timers after its state changed.
   void CheckGaps(std::uint32_t oi, TimePoint now) {
     Origin& o = origins_[oi];
-    const bool gap = o.known_highest > o.received.floor();
-    if (gap && !o.nack_due) {
-      o.nack_due = now + Backoff(options_.nack_delay_min, options_.nack_delay_max);
-      o.nacked = false;
-      nack_armed_.insert(oi);
-    } else if (!gap && o.nack_due) {
+    const std::uint64_t floor = o.received.floor();
+    if (o.known_highest <= floor) {  // no gap
+      if (!o.nack_due) return;
+      o.marks.clear();
+      o.new_due.reset();
       o.nack_due.reset();
-      o.nack_attempts = 0;
+      nack_armed_.erase(oi);
+      return;
+    }
+    bool changed = false;
+    while (!o.marks.empty() && o.marks.front().upto <= floor) {  // repaired
+      o.marks.pop_front();
+      changed = true;
+    }
+    // Seqs above the NACKed stretches may be missing: the first NACK for them
+    // after a back-off (the timer finds out exactly which are missing).
+    if (!o.new_due && o.known_highest > o.nacked_upto()) {
+      o.new_due = now + Backoff(options_.nack_delay_min, options_.nack_delay_max);
+      changed = true;
+    }
+    if (changed || !o.nack_due) UpdateNackDue(oi);
+  }
+
+  // How long a NACKed stretch waits for its repair before it is NACKed again.
+  Duration RetryTimeout(const Origin& o) const {
+    if (o.srtt == Duration::zero()) return options_.nack_retry;
+    const Duration lower = options_.nack_delay_max + options_.repair_delay_min;
+    return std::clamp(o.srtt + 4 * o.rttvar, std::min(lower, options_.nack_retry),
+                      options_.nack_retry);
+  }
+
+  // A repair of a seq we NACKed once (Karn: not after a retry, whose repair
+  // could answer either NACK): one sample of the NACK-to-repair time.
+  void TimeRepair(const wire::MessageEntry& m, TimePoint now) {
+    if (m.origin == self_ || m.origin.value >= options_.members) return;
+    Origin& o = origins_[m.origin.value];
+    if (m.seq <= o.received.floor() || o.received.Contains(m.seq)) return;
+    for (NackMark& mark : o.marks) {
+      if (mark.upto < m.seq) continue;
+      if (mark.sent && mark.attempts == 1) {
+        const Duration sample = now - *mark.sent;
+        if (o.srtt == Duration::zero()) {
+          o.srtt = sample;
+          o.rttvar = sample / 2;
+        } else {
+          const Duration err = sample > o.srtt ? sample - o.srtt : o.srtt - sample;
+          o.rttvar = (3 * o.rttvar + err) / 4;
+          o.srtt = (7 * o.srtt + sample) / 8;
+        }
+      }
+      mark.sent.reset();
+      return;
+    }
+  }
+
+  void UpdateNackDue(std::uint32_t oi) {
+    Origin& o = origins_[oi];
+    std::optional<TimePoint> due = o.new_due;
+    for (const NackMark& m : o.marks) {
+      if (!due || m.due < *due) due = m.due;
+    }
+    o.nack_due = due;
+    if (due) {
+      nack_armed_.insert(oi);
+    } else {
       nack_armed_.erase(oi);
     }
+  }
+
+  void AddMark(Origin& o, NackMark mark) {
+    if (o.marks.size() >= kMaxMarks) {  // merge the two oldest: retried together
+      NackMark first = o.marks.front();
+      o.marks.pop_front();
+      NackMark& second = o.marks.front();
+      second.due = std::min(first.due, second.due);
+      second.attempts = std::max(first.attempts, second.attempts);
+      second.sent.reset();
+    }
+    o.marks.push_back(mark);
   }
 
   void OnAcks(MemberId from, const std::vector<wire::AckEntry>& acks, TimePoint now) {
@@ -419,14 +512,22 @@ class NackMulticast final : public ReliabilityLayer {
     for (const auto& r : ranges) {
       if (r.origin.value >= options_.members) continue;
       Origin& o = origins_[r.origin.value];
-      // Suppression: someone asked for our first missing message already.
-      const std::uint64_t first_missing = o.received.floor() + 1;
-      if (o.nack_due && !o.nacked && r.origin != self_ && first_missing >= r.first &&
-          first_missing <= r.last) {
-        o.nack_due = now + options_.nack_retry + Backoff(Duration::zero(), options_.nack_delay_max);
-        o.nacked = true;
-        o.nack_attempts++;  // asked on our behalf: our next NACK is a retry
-        outbox_.stats->nacks_suppressed++;
+      // Suppression: someone asked for our first missing message that we
+      // have not NACKed yet; count the stretch it covers as NACKed once (our
+      // next NACK of it is a retry).
+      if (o.new_due && r.origin != self_) {
+        const std::uint64_t first_missing = o.received.FirstMissingAfter(o.nacked_upto());
+        if (first_missing <= o.known_highest && first_missing >= r.first &&
+            first_missing <= r.last) {
+          const std::uint64_t upto = std::min(r.last, o.known_highest);
+          AddMark(o, NackMark{
+                         upto,
+                         now + RetryTimeout(o) + Backoff(Duration::zero(), options_.nack_delay_max),
+                         1, std::nullopt});
+          if (o.known_highest <= upto) o.new_due.reset();
+          UpdateNackDue(r.origin.value);
+          outbox_.stats->nacks_suppressed++;
+        }
       }
       // Repair what we hold of it: the origin at once; other holders only for
       // a retried NACK (the origin may have crashed), after a back-off.
@@ -458,26 +559,63 @@ class NackMulticast final : public ReliabilityLayer {
       o.received.Missing(o.known_highest, kMaxNackRangesPerOrigin, options_.max_window_messages,
                          missing);
       if (missing.empty()) {
+        o.marks.clear();
+        o.new_due.reset();
         o.nack_due.reset();
         it = nack_armed_.erase(it);
         continue;
       }
-      const std::uint64_t this_attempt = ++o.nack_attempts;
-      for (const auto& m : missing) {
-        wire::NackRange r{MemberId{oi}, m.first, m.last};
-        const std::size_t bytes = wire::NackRangeBytes(r);
-        if (!batch.empty() && batch_bytes + bytes > options_.max_datagram_bytes) {
-          FlushNacks(batch, attempt);
-          batch_bytes = wire::kHeaderBytes + 4;
-          attempt = 0;
+      // The missing ranges of every due stretch: the marks whose retry is due,
+      // and, if its back-off is over, everything above the marks.
+      auto add = [&](std::uint64_t lo, std::uint64_t hi, std::uint64_t this_attempt) {
+        bool any = false;
+        for (const auto& m : missing) {  // the parts of the missing ranges in (lo, hi]
+          const std::uint64_t first = std::max(m.first, lo + 1);
+          const std::uint64_t last = std::min(m.last, hi);
+          if (first > last) continue;
+          wire::NackRange r{MemberId{oi}, first, last};
+          const std::size_t bytes = wire::NackRangeBytes(r);
+          if (!batch.empty() && batch_bytes + bytes > options_.max_datagram_bytes) {
+            FlushNacks(batch, attempt);
+            batch_bytes = wire::kHeaderBytes + 4;
+            attempt = 0;
+          }
+          batch.push_back(r);
+          batch_bytes += bytes;
+          attempt = std::max(attempt, this_attempt);
+          any = true;
         }
-        batch.push_back(r);
-        batch_bytes += bytes;
-        attempt = std::max(attempt, this_attempt);
+        return any;
+      };
+      std::uint64_t lo = o.received.floor();
+      for (NackMark& mark : o.marks) {
+        if (mark.due <= now) {
+          add(lo, mark.upto, ++mark.attempts);
+          mark.due = now + RetryTimeout(o);
+          mark.sent.reset();
+        }
+        lo = std::max(lo, mark.upto);
       }
-      o.nack_due = now + options_.nack_retry;
-      o.nacked = true;
-      ++it;
+      if (o.new_due && *o.new_due <= now) {
+        o.new_due.reset();
+        // Missing() stops at kMaxNackRangesPerOrigin ranges: what lies beyond
+        // its last range is not NACKed yet.
+        const std::uint64_t covered = missing.size() >= kMaxNackRangesPerOrigin
+                                          ? std::min(o.known_highest, missing.back().last)
+                                          : o.known_highest;
+        if (covered > lo) {
+          if (add(lo, covered, 1)) {
+            AddMark(o, NackMark{covered, now + RetryTimeout(o), 1, now});
+          } else if (!o.marks.empty()) {
+            o.marks.back().upto = covered;  // nothing missing up there after all
+          }
+        }
+        if (o.known_highest > o.nacked_upto()) {
+          o.new_due = now + Backoff(options_.nack_delay_min, options_.nack_delay_max);
+        }
+      }
+      ++it;  // before UpdateNackDue, which may erase oi
+      UpdateNackDue(oi);
     }
     FlushNacks(batch, attempt);
   }
