@@ -141,7 +141,9 @@ class Engine {
   virtual std::uint64_t view_id() const = 0;
   virtual std::vector<MemberId> view_members() const = 0;
   // True once this member was removed from the view: it refuses every call
-  // (Multicast returns Unavailable) and must restart as a new incarnation.
+  // (Multicast returns Unavailable). A group does not re-admit a removed
+  // member (no rejoin): a process that restarts with a removed member's id is
+  // refused by the view's members and excluded at once (kExcluded).
   virtual bool excluded() const = 0;
 
   // Own messages (fragments count one each) that some member may still lack:

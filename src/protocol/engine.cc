@@ -84,7 +84,8 @@ class EngineImpl final : public Engine, private MembershipHost {
     now_ = now;
     if (membership_.excluded()) {
       return Status::Unavailable("member " + std::to_string(self_.value) +
-                                 " was removed from the group; restart as a new incarnation");
+                                 " was removed from the group; a group does not re-admit a " +
+                                 "removed member: restart every member to form it again");
     }
     if (membership_.frozen()) return Status::WouldBlock("a view change is flushing");
     if (payload.size() > options_.max_payload_bytes) {
@@ -230,8 +231,9 @@ class EngineImpl final : public Engine, private MembershipHost {
     e.kind = GroupEventKind::kRefused;
     e.view_id = membership_.view_id();
     e.member = from;
-    e.reason = "member " + std::to_string(from.value) + " was removed from the view; it must " +
-               "restart with a new incarnation";
+    e.reason = "member " + std::to_string(from.value) +
+               " was removed from the view and is refused (a group does not re-admit a removed " +
+               "member)";
     e.at = now;
     events_.push_back(std::move(e));
   }

@@ -532,7 +532,9 @@ void Membership::Exclude(TimePoint now, const std::string& why) {
   e.kind = GroupEventKind::kExcluded;
   e.view_id = view_id_;
   e.member = self_;
-  e.reason = why + "; restart with a new incarnation to rejoin";
+  e.reason = why +
+             "; a group does not re-admit a removed member (no rejoin): restart every member "
+             "to form the group again";
   e.at = now;
   events_.push_back(std::move(e));
   host_.OnExcluded();

@@ -9,7 +9,8 @@
 # survivor) and pass gcast check (integrity, validity, agreement, the
 # ordering, view agreement and same-view delivery); their resident memory
 # must stay flat while traffic goes on after the view change (retained
-# buffers count only the view). For every ordering (total orders by
+# buffers count only the view); member 0 restarted with the same id is
+# refused and exits with status 3 (no rejoin). For every ordering (total orders by
 # sequencer and by ISIS) with ip, and a few with reliable.
 # Prints, per run, the time from the kill of member 0 to member 1's first
 # view without it (crash-to-view; CLOCK_MONOTONIC of the traces against
@@ -33,7 +34,7 @@ if [ ${#combos[@]} -eq 0 ]; then
 fi
 members=5
 lines=1200         # per member, about 200/s: 6 s of traffic
-rss_slack_kib=2048 # allowed RSS growth between 3 s and 5.5 s
+rss_slack_kib=1024 # allowed RSS growth between 3 s and 5.5 s (1.5 MB of messages arrive meanwhile)
 prefix="gm$$"
 work=$(mktemp -d)
 cleanup() {
@@ -87,9 +88,16 @@ for combo in "${combos[@]}"; do
   sleep 1.5
   rss_early=()
   for id in 1 2 4; do rss_early+=("$(rss_kib "${pids[$id]}")"); done
+  # Member 0 comes back (same id, fresh process): the view's members refuse it
+  # and it must exit at once with status 3 and say why.
+  sleep 4 | timeout 5 ip netns exec "${prefix}m1" "$gcast" member -c "$dir/group0.toml" --id 0 \
+    -q >/dev/null 2>"$dir/err0-again.txt" &
+  again=$!
   sleep 2.5
   rss_late=()
   for id in 1 2 4; do rss_late+=("$(rss_kib "${pids[$id]}")"); done
+  wait "$again"
+  again_code=$?
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
   ip -n "${prefix}m4" link set "${prefix}v4" up
   survivors=("$dir"/trace1.jsonl "$dir"/trace2.jsonl "$dir"/trace4.jsonl)
@@ -102,15 +110,19 @@ for combo in "${combos[@]}"; do
   rss_text=""
   for k in 0 1 2; do
     rss_text+=" ${rss_early[$k]}->${rss_late[$k]}"
-    if [ "${rss_early[$k]}" -eq 0 ] || [ $((rss_late[k] - rss_early[k])) -gt "$rss_slack_kib" ]; then rss_ok=0; fi
+    if [ "${rss_early[$k]}" -eq 0 ] || [ "${rss_late[$k]}" -eq 0 ] ||
+      [ $((rss_late[k] - rss_early[k])) -gt "$rss_slack_kib" ]; then rss_ok=0; fi
   done
+  rejoin_ok=0
+  if [ "$again_code" = 3 ] && grep -q "does not re-admit a removed member" "$dir/err0-again.txt"; then rejoin_ok=1; fi
   if verdict=$("$gcast" check --ordering "$ord" "${survivors[@]}" 2>&1) &&
+    [ "$rejoin_ok" = 1 ] &&
     [ "$(echo "$views" | wc -l)" = 1 ] && echo "$views" | grep -q '"members":\[1,2,4\]' &&
     [ "$rss_ok" = 1 ]; then
-    echo "PASS $combo: last view $views; crash to view $crash_to_view (suspect_timeout 1 s); RSS KiB 3 s->5.5 s:$rss_text; $verdict"
+    echo "PASS $combo: last view $views; crash to view $crash_to_view (suspect_timeout 1 s); RSS KiB 3 s->5.5 s:$rss_text; member 0 restarted: refused, exit 3; $verdict"
     passed=$((passed + 1))
   else
-    echo "FAIL $combo: crash to view $crash_to_view; RSS KiB 3 s->5.5 s:$rss_text (slack $rss_slack_kib)"
+    echo "FAIL $combo: crash to view $crash_to_view; RSS KiB 3 s->5.5 s:$rss_text (slack $rss_slack_kib); restarted member 0 exit $again_code: $(tail -n 2 "$dir/err0-again.txt" | tr '\n' ' ')"
     for id in 1 2 4; do
       echo "  member $id views: $(grep -o '"ev":"view","id":[0-9]*,"members":\[[0-9,]*\]' "$dir/trace$id.jsonl" | tr '\n' ' ')"
       echo "  member $id stderr: $(tail -n 3 "$dir/err$id.txt" | tr '\n' ' ')"

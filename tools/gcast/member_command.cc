@@ -149,7 +149,9 @@ int RunMember(const MemberArgs& a) {
       *out->trace << ",\"kind\":\"" << ToString(p.kind) << "\",\"t\":" << ToNanos(p.at) << "}\n";
     };
   }
+  static std::atomic<bool> excluded{false};
   options.on_event = [out](const GroupEvent& e) {
+    if (e.kind == GroupEventKind::kExcluded) excluded = true;
     std::lock_guard lock(out->mu);
     std::string line = "gcast member: " + std::string(ToString(e.kind));
     if (e.kind == GroupEventKind::kViewInstalled) {
@@ -177,7 +179,7 @@ int RunMember(const MemberArgs& a) {
     g_signal = sig;
   });
   signals.detach();
-  auto interrupted = [] { return g_signal.load() != 0; };
+  auto interrupted = [] { return g_signal.load() != 0 || excluded.load(); };
 
   // Read stdin on its own thread so a signal can end the wait.
   std::atomic<bool> input_done{false};
@@ -228,7 +230,12 @@ int RunMember(const MemberArgs& a) {
               << a.until_delivered << "\n";
     code = 1;
   }
-  if (interrupted()) code = 128 + g_signal.load();
+  if (g_signal.load() != 0) code = 128 + g_signal.load();
+  if (excluded.load()) {
+    std::cerr << "gcast member: this member was removed from the group (see the event above); "
+                 "exiting\n";
+    code = 3;
+  }
   std::fflush(stderr);
   // The reader thread may still block in getline: leave without joining it.
   std::_Exit(code);
@@ -243,7 +250,8 @@ void AddMemberCommand(CLI::App& app, RunFn& run) {
       "Join a group on a real network (IP multicast or unicast fan-out, from the group file).\n"
       "Each line of standard input is multicast as one message; each delivery is printed as\n"
       "'SENDER:SEQ PAYLOAD'. On end of input, waits until its own messages are held by every\n"
-      "member, lingers to deliver the rest, and exits (0 ok, 1 flush timed out, 2 bad input).");
+      "member, lingers to deliver the rest, and exits (0 ok, 1 flush timed out, 2 bad input,\n"
+      "3 removed from the group by a view change: a group does not re-admit a removed member).");
   cmd->add_option("--config,-c", args->config, "Group file (TOML), e.g. examples/groups/*.toml")
       ->required();
   cmd->add_option("--id,-i", args->id, "This member's id in the group file")->required();
