@@ -224,6 +224,16 @@ class EngineImpl final : public Engine, private MembershipHost {
     Pump(now);
   }
 
+  void GuaranteeNotKept(std::uint64_t view_id, std::string reason, TimePoint now) {
+    GroupEvent e;
+    e.kind = GroupEventKind::kGuaranteeNotKept;
+    e.view_id = view_id;
+    e.member = self_;
+    e.reason = std::move(reason);
+    e.at = now;
+    events_.push_back(std::move(e));
+  }
+
   void Refused(MemberId from, TimePoint now) {
     if (stats_.refused_from_removed++ > 0 && refused_reported_[from.value]) return;
     refused_reported_[from.value] = true;
@@ -293,6 +303,20 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   void OnInstall(std::uint64_t view_id, const std::vector<bool>& members, TimePoint now) override {
+    // basic does not flush removed members' messages: say so.
+    if (options_.reliability == Reliability::kBasic && !RelaysEverything(options_)) {
+      std::string removed;
+      for (std::uint32_t m = 0; m < options_.members; ++m) {
+        if (view_[m] && !members[m]) removed += (removed.empty() ? "" : ",") + std::to_string(m);
+      }
+      if (!removed.empty()) {
+        GuaranteeNotKept(view_id,
+                         "agreement: basic does not flush the messages of removed member(s) " +
+                             removed + ": the survivors may have delivered different sets of them",
+                         now);
+      }
+    }
+    view_ = members;
     // safe: after the flush every survivor holds everything within the cut,
     // so what waited for the old view's stability is delivered in it now.
     if (safe_) ReleaseStable(/*all=*/true);
@@ -305,6 +329,13 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   void OnExcluded() override {
+    if (const std::uint64_t unstable = reliability_->UnstableOwn(); unstable > 0) {
+      GuaranteeNotKept(membership_.view_id(),
+                       "validity: " + std::to_string(unstable) +
+                           " of this member's messages may not have reached every member "
+                           "(it was removed before they were acknowledged)",
+                       now_);
+    }
     held_.clear();
     while (!outbox_.deliveries.empty()) outbox_.deliveries.pop_front();
     while (!outbox_.transmits.empty()) outbox_.transmits.pop_front();
@@ -472,7 +503,9 @@ class EngineImpl final : public Engine, private MembershipHost {
   std::vector<GapTracker> passed_;  // per origin: transport seqs handed to the ordering layer
   std::deque<RDelivery> held_;      // R-delivered during a view change, not yet admitted
   const bool safe_;
-  std::vector<FifoQueue<RDelivery>> safe_wait_;  // safe: per origin, admitted, not yet stable
+  std::vector<FifoQueue<RDelivery>> safe_wait_;
+  std::vector<bool> view_ = std::vector<bool>(
+      options_.members, true);  // as installed  // safe: per origin, admitted, not yet stable
   std::vector<bool> refused_reported_ = std::vector<bool>(options_.members, false);
   TimePoint now_{};
 };

@@ -177,5 +177,37 @@ TEST(ChannelMulticastPackets, AnIpPacketInAChannelGroupIsCountedInvalid) {
   EXPECT_EQ(g[1].NextDeadline(), std::nullopt);
 }
 
+// With failure detection on, a crashed member is removed by a view change;
+// basic does not flush its messages, and every survivor says so with a typed
+// event (reliable keeps agreement and says nothing).
+TEST_P(ChannelMulticast, ViewChangeWithoutFlushOfTheRemovedMemberIsReportedUnderBasic) {
+  EngineOptions o = ChannelOptions(GetParam());
+  o.suspect_timeout = milliseconds(300);
+  Group g(o);
+  g.Multicast(2, "last words");
+  g.Collect();
+  g.Crash(2);
+  g.RunFor(milliseconds(2000));
+  for (std::uint32_t m = 0; m < 2; ++m) {
+    std::vector<GroupEvent> not_kept;
+    bool installed = false;
+    while (auto e = g[m].PollEvent()) {
+      if (e->kind == GroupEventKind::kGuaranteeNotKept) not_kept.push_back(*e);
+      installed |= e->kind == GroupEventKind::kViewInstalled &&
+                   e->members == std::vector<MemberId>{MemberId{0}, MemberId{1}};
+    }
+    EXPECT_TRUE(installed) << "member " << m;
+    if (GetParam() == Reliability::kBasic) {
+      ASSERT_EQ(not_kept.size(), 1u) << "member " << m;
+      EXPECT_NE(not_kept[0].reason.find("agreement: basic does not flush the messages of removed "
+                                        "member(s) 2"),
+                std::string::npos)
+          << not_kept[0].reason;
+    } else {
+      EXPECT_TRUE(not_kept.empty()) << "member " << m << ": " << not_kept.front().reason;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace gcast
