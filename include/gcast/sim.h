@@ -92,7 +92,10 @@ struct SimResult {
   std::uint64_t retained_peak = 0;  // largest retained buffer of any member
   std::uint64_t retained_end = 0;   // retained messages at the end, all correct members
   bool complete = false;            // every correct member delivered every message it could
-  bool stalled = false;             // ended by `until` or `idle` before completion
+  // Every correct member delivered every message of every correct sender
+  // (what even basic owes when members crash: agreement aside).
+  bool correct_senders_delivered = false;
+  bool stalled = false;  // ended by `until` or `idle` before completion
   Duration end_time{};
   CheckReport check;
   bool liveness_checked = true;  // false if safety_only_on_stall applied

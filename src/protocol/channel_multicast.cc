@@ -14,10 +14,10 @@
 // first time relays it on every link (except to its origin and to the member
 // it came from) before delivering it, so one correct receiver suffices for
 // every correct member to get it: O(N^2) packets per multicast.
-// basic under a total order with failure detection on relays as reliable
-// does: after a crash every survivor must hold the same order decisions (and
-// the messages they order) to settle the old view alike
-// (docs/design/membership.md).
+// basic under a total or causal order with failure detection on relays as
+// reliable does: after a crash every survivor must hold the same order
+// decisions, and the crashed member's messages that correct members' later
+// messages causally depend on (docs/design/membership.md).
 // See docs/design/reliability.md. Thread-safety: none.
 #include <algorithm>
 #include <deque>

@@ -77,11 +77,14 @@ class ReliabilityLayer {
 };
 
 // basic / reliable over gcast's 1:1 channels (channel_multicast.cc).
-// Whether the 1:1-channel layer relays every body it receives first (reliable;
-// basic under a total order with failure detection on).
+// Whether the 1:1-channel layer relays every body it receives first:
+// reliable; and basic under a total or causal order with failure detection
+// on, where every survivor must hold what a crashed member's messages decided
+// (an order) or what correct members' messages depend on (causality).
 inline bool RelaysEverything(const EngineOptions& o) {
   return o.reliability == Reliability::kReliable ||
-         (o.reliability == Reliability::kBasic && PromisesTotal(o.ordering) &&
+         (o.reliability == Reliability::kBasic &&
+          (PromisesTotal(o.ordering) || PromisesCausal(o.ordering)) &&
           o.suspect_timeout > Duration::zero());
 }
 std::unique_ptr<ReliabilityLayer> MakeChannelMulticast(const EngineOptions& options, MemberId self,

@@ -482,6 +482,14 @@ class Simulator {
       result_.retained_peak = std::max(result_.retained_peak, s.retained_peak);
     }
     result_.retained_end = RetainedAtCorrect();
+    result_.correct_senders_delivered = true;
+    for (const Node& n : nodes_) {
+      if (n.crashed) continue;
+      const std::unordered_set<MessageId> got(n.delivered_ids.begin(), n.delivered_ids.end());
+      for (const MessageId& id : sent_by_correct_) {
+        if (!got.contains(id)) result_.correct_senders_delivered = false;
+      }
+    }
     CheckOptions effective = check;
     if (o_.safety_only_on_stall && result_.stalled) {
       effective.validity = false;

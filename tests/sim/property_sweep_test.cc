@@ -47,6 +47,10 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
       ASSERT_TRUE(r->complete) << ReplayCommand(combo, o) << " stalled";
       ASSERT_TRUE(r->liveness_checked) << ReplayCommand(combo, o);
     }
+    // basic too: the survivors deliver every message of every correct sender.
+    ASSERT_TRUE(r->correct_senders_delivered)
+        << ReplayCommand(combo, o) << ": a correct sender's message did not reach every correct "
+        << "member";
   }
   RecordProperty("complete_runs", static_cast<int>(complete));
 }

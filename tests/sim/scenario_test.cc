@@ -290,6 +290,11 @@ TEST(Regression, SeedsThatOnceFailedStayFixed) {
        10,
        "survivors held different order batches of the crashed sequencer (basic does not relay) "
        "and settled the old view differently"},
+      {{Reliability::kBasic, Ordering::kCausal, TotalAlgorithm::kSequencer},
+       Profile::kCrashes,
+       3,
+       "a correct sender's message depended on a crashed member's message that basic never "
+       "brought to every survivor: it could not be delivered there (basic + causal now relays)"},
   };
   for (const auto& c : cases) {
     SimOptions o = Scenario(c.combo, c.profile, c.seed);
