@@ -7,7 +7,8 @@
 # taking its link down. The survivors (1, 2, 4) must install the same views,
 # end in view [1,2,4], keep delivering (every survivor's messages reach every
 # survivor) and pass gcast check (integrity, validity, agreement, the
-# ordering, view agreement and same-view delivery); their resident memory
+# ordering, view agreement and same-view delivery, with member 0's trace up to
+# its kill; for safe also uniform agreement); their resident memory
 # must stay flat while traffic goes on after the view change (retained
 # buffers count only the view); member 0 restarted with the same id is
 # refused and exits with status 3 (no rejoin). For every ordering (total orders by
@@ -30,7 +31,8 @@ fi
 combos=("$@")
 if [ ${#combos[@]} -eq 0 ]; then
   combos=(ip/none ip/fifo ip/causal ip/total/sequencer ip/total/isis ip/fifo-total/sequencer
-    ip/causal-total/isis reliable/fifo reliable/causal-total/sequencer)
+    ip/causal-total/isis reliable/fifo reliable/causal-total/sequencer safe/fifo
+    safe/total/isis)
 fi
 members=5
 lines=1200         # per member, about 200/s: 6 s of traffic
@@ -115,7 +117,12 @@ for combo in "${combos[@]}"; do
   done
   rejoin_ok=0
   if [ "$again_code" = 3 ] && grep -q "does not re-admit a removed member" "$dir/err0-again.txt"; then rejoin_ok=1; fi
-  if verdict=$("$gcast" check --ordering "$ord" "${survivors[@]}" 2>&1) &&
+  # Member 0's trace up to the kill (gcast member flushes it line by line),
+  # and its crash: for safe, what it delivered must reach every survivor.
+  sed -i '$ { /}$/!d }' "$dir/trace0.jsonl"
+  if [ -s "$dir/trace0.jsonl" ] && [ -n "$(tail -c 1 "$dir/trace0.jsonl")" ]; then echo >>"$dir/trace0.jsonl"; fi
+  echo "{\"node\":0,\"ev\":\"crash\",\"t\":$((kill_ms * 1000000))}" >>"$dir/trace0.jsonl"
+  if verdict=$("$gcast" check --reliability "$rel" --ordering "$ord" "${survivors[@]}" "$dir/trace0.jsonl" 2>&1) &&
     [ "$rejoin_ok" = 1 ] &&
     [ "$(echo "$views" | wc -l)" = 1 ] && echo "$views" | grep -q '"members":\[1,2,4\]' &&
     [ "$rss_ok" = 1 ]; then

@@ -55,7 +55,9 @@ struct Output {
                  ToNanos(TimePoint(std::chrono::duration_cast<Duration>(
                      std::chrono::steady_clock::now().time_since_epoch()))),
                  {}};
-    *trace << FormatTraceEvent(e) << '\n';
+    // Flushed line by line: the trace of a process killed with kill -9 is
+    // then whole up to its last event (what a crash test checks).
+    *trace << FormatTraceEvent(e) << '\n' << std::flush;
   }
 };
 
@@ -163,7 +165,8 @@ int RunMember(const MemberArgs& a) {
       if (out->trace) {
         *out->trace << "{\"node\":" << out->self.value << ",\"ev\":\"view\",\"id\":" << e.view_id
                     << ",\"members\":" << line.substr(line.find('[')) << ",\"t\":" << ToNanos(e.at)
-                    << "}\n";
+                    << "}\n"
+                    << std::flush;
       }
     }
     if (!e.reason.empty()) line += ": " + e.reason;
@@ -255,7 +258,10 @@ void AddMemberCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--config,-c", args->config, "Group file (TOML), e.g. examples/groups/*.toml")
       ->required();
   cmd->add_option("--id,-i", args->id, "This member's id in the group file")->required();
-  cmd->add_option("--trace", args->trace, "Write the JSON Lines trace (for gcast check) to FILE");
+  cmd->add_option(
+      "--trace", args->trace,
+      "Write the JSON Lines trace (for gcast check) to FILE, flushed line by line (whole up to the "
+      "last event even after kill -9)");
   cmd->add_option("--linger", args->linger, "Keep delivering this long after the flush")
       ->capture_default_str();
   cmd->add_option("--flush-timeout", args->flush_timeout,
