@@ -89,16 +89,20 @@ TEST(Allocation, BundledFifoMulticastAllocatesPerDatagramNotPerMessage) {
   std::printf("ip/fifo, bundled, 64 B: %.3f allocations per multicast (whole path, 3 members)\n",
               per_message);
   // Allocations are per datagram (about 20 messages of 64 B share one), not
-  // per message: summed over all 3 members, well under one per multicast.
-  EXPECT_LT(per_message, 1.0);
+  // per message: summed over all 3 members, well under one per multicast
+  // (0.32 measured: received bodies are recycled, retained ones sit in a ring).
+  EXPECT_LT(per_message, 0.6);
 }
 
 TEST(Allocation, UnbundledFifoMulticastAllocatesAFewTimesPerDatagram) {
   const double per_message = AllocationsPerMulticast(Ordering::kFifo, 0, 1024);
   std::printf("ip/fifo, unbundled, 1 KiB: %.3f allocations per multicast\n", per_message);
-  // One datagram per message: the body, the retained entry and the transmit
-  // buffer at the sender, the body and retained entry at each receiver.
-  EXPECT_LT(per_message, 16.0);
+  // One datagram per message: the body and the transmit buffer at the sender
+  // (and what the ordering and membership layers add); receivers copy each
+  // payload into a recycled body and retain it in a ring, with no allocation
+  // once warmed up (4.6 measured; 11.0 before, with a new body and a std::map
+  // node per message at every member).
+  EXPECT_LT(per_message, 8.0);
 }
 
 }  // namespace
