@@ -318,7 +318,7 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
       ->capture_default_str();
   sim->add_option("--suspect-timeout", args->suspect_timeout,
                   "A member not heard from this long is suspected and removed by a view "
-                  "change; 0 = static group (a crashed member then stalls total order)")
+                  "change; 0s = static group (a crashed member then stalls total order)")
       ->capture_default_str();
   sim->add_option("--jitter", args->jitter, "Mean of the exponential extra delay")
       ->capture_default_str();
