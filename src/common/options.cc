@@ -2,6 +2,7 @@
 #include "gcast/options.h"
 
 #include <array>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -116,8 +117,15 @@ Status EngineOptions::Validate() const {
   }
   if (suspect_timeout > Duration::zero() &&
       (suspect_timeout < 3 * heartbeat_interval || suspect_timeout < status_interval)) {
+    auto ms = [](Duration d) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%gms",
+                    std::chrono::duration<double, std::milli>(d).count());
+      return std::string(text);
+    };
     return Status::InvalidArgument(
-        "suspect_timeout: must be >= 3 x heartbeat_interval and >= status_interval");
+        "suspect_timeout: " + ms(suspect_timeout) + " must be >= 3 x heartbeat_interval (" +
+        ms(3 * heartbeat_interval) + ") and >= status_interval (" + ms(status_interval) + ")");
   }
   return Status::Ok();
 }
