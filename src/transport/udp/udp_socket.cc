@@ -61,20 +61,20 @@ unsigned InterfaceIndexOf(const std::string& address) {
 }
 
 ReceiveBatch::ReceiveBatch(std::size_t slots, std::size_t slot_bytes)
-    : storage_(slots * slot_bytes),
+    : storage_(new std::byte[slots * slot_bytes]),
       headers_(slots),
       iovecs_(slots),
       sources_(slots),
       slot_bytes_(slot_bytes) {
   for (std::size_t i = 0; i < slots; ++i) {
-    iovecs_[i] = iovec{storage_.data() + i * slot_bytes, slot_bytes};
+    iovecs_[i] = iovec{storage_.get() + i * slot_bytes, slot_bytes};
     headers_[i].msg_hdr.msg_iov = &iovecs_[i];
     headers_[i].msg_hdr.msg_iovlen = 1;
   }
 }
 
 std::span<const std::byte> ReceiveBatch::bytes(std::size_t i) const {
-  return {storage_.data() + i * slot_bytes_, headers_[i].msg_len};
+  return {storage_.get() + i * slot_bytes_, headers_[i].msg_len};
 }
 
 SocketAddress ReceiveBatch::source(std::size_t i) const {
