@@ -10,19 +10,26 @@
 // due origin. Each NACKed stretch of seqs then waits a retry timeout before
 // it is NACKed again, while gaps that open later get their own back-off: under
 // steady loss, a new hole is NACKed within nack_delay_max, not at the next
-// retry of an older one. The retry timeout adapts to how fast the origin's
-// repairs come (like TCP's RTO: smoothed NACK-to-repair time plus four mean
-// deviations, measured on first NACKs only), between nack_delay_max +
-// repair_delay_min and nack_retry; nack_retry until there is a sample. A member that sees someone
-// else's NACK covering its own first un-NACKed missing seq counts that stretch as NACKed
-// (suppression): the repair will come to the whole group. Repairs: whoever holds a NACKed message
-// may repair it. The origin answers after repair_delay_min (batching every request in that window
-// into few REPAIR datagrams); other holders wait repair_delay_max plus a back-off and stand down
-// when a repair for the same message goes by, so a crashed origin's messages are still repaired, by
-// one survivor. Tail loss: members holding unstable messages, or whose ack vector changed, announce
-// STATUS (highest sent + ack vector) at most once per status interval, which grows with the group
-// like RTCP's report interval. Stability: acks_[m][o] is how far member m has everything of origin
-// o; messages of o at or below min over m are freed. Thread-safety: none.
+// retry of an older one.
+//
+// The retry timeout adapts to how fast the origin's repairs come, like TCP's
+// RTO: the smoothed NACK-to-repair time plus four mean deviations, sampled on
+// first NACKs only (Karn) and doubled for each retry since the last sample,
+// kept within [nack_delay_max + repair_delay_min, nack_retry]; nack_retry
+// until there is a sample.
+//
+// A member that sees someone else's NACK covering its own first un-NACKed
+// missing seq counts that stretch as NACKed (suppression): the repair will
+// come to the whole group. Repairs: whoever holds a NACKed message may repair
+// it. The origin answers after repair_delay_min (batching every request in
+// that window into few REPAIR datagrams); other holders wait repair_delay_max
+// plus a back-off and stand down when a repair for the same message goes by,
+// so a crashed origin's messages are still repaired, by one survivor.
+// Tail loss: members holding unstable messages, or whose ack vector changed,
+// announce STATUS (highest sent + ack vector) at most once per status
+// interval, which grows with the group like RTCP's report interval.
+// Stability: acks_[m][o] is how far member m has everything of origin o;
+// messages of o at or below min over m are freed. Thread-safety: none.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -328,6 +335,7 @@ class NackMulticast final : public ReliabilityLayer {
     std::optional<TimePoint> nack_due;  // the earliest of new_due and the marks' dues
     Duration srtt{};                    // smoothed NACK-to-repair time (0: no sample yet)
     Duration rttvar{};
+    int backoff = 0;  // retries since the last sample: the timeout doubles for each
 
     std::uint64_t nacked_upto() const {
       return marks.empty() ? received.floor() : std::max(marks.back().upto, received.floor());
@@ -420,8 +428,8 @@ class NackMulticast final : public ReliabilityLayer {
   Duration RetryTimeout(const Origin& o) const {
     if (o.srtt == Duration::zero()) return options_.nack_retry;
     const Duration lower = options_.nack_delay_max + options_.repair_delay_min;
-    return std::clamp(o.srtt + 4 * o.rttvar, std::min(lower, options_.nack_retry),
-                      options_.nack_retry);
+    const Duration rto = (o.srtt + 4 * o.rttvar) * (std::int64_t{1} << o.backoff);
+    return std::clamp(rto, std::min(lower, options_.nack_retry), options_.nack_retry);
   }
 
   // A repair of a seq we NACKed once (Karn: not after a retry, whose repair
@@ -442,6 +450,7 @@ class NackMulticast final : public ReliabilityLayer {
           o.rttvar = (3 * o.rttvar + err) / 4;
           o.srtt = (7 * o.srtt + sample) / 8;
         }
+        o.backoff = 0;
       }
       mark.sent.reset();
       return;
@@ -590,6 +599,9 @@ class NackMulticast final : public ReliabilityLayer {
       std::uint64_t lo = o.received.floor();
       for (NackMark& mark : o.marks) {
         if (mark.due <= now) {
+          // A retry: the repair is late, so the timeout was too short (as
+          // TCP backs off its RTO; Karn: no sample comes from a retried NACK).
+          o.backoff = std::min(o.backoff + 1, 8);
           add(lo, mark.upto, ++mark.attempts);
           mark.due = now + RetryTimeout(o);
           mark.sent.reset();
