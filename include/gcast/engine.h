@@ -74,6 +74,9 @@ std::string_view ToString(GroupEventKind k);
 
 struct GroupEvent {
   GroupEventKind kind = GroupEventKind::kViewInstalled;
+  // kViewInstalled and a guarantee not kept at a view change: the new view;
+  // otherwise the view installed when it happened. Drivers put an event after
+  // the deliveries of earlier views and before those of its own view.
   std::uint64_t view_id = 0;
   std::vector<MemberId> members;  // kViewInstalled: the new view, ascending
   MemberId member;                // kSuspected, kRefused
@@ -145,6 +148,8 @@ class Engine {
   // member (no rejoin): a process that restarts with a removed member's id is
   // refused by the view's members and excluded at once (kExcluded).
   virtual bool excluded() const = 0;
+  // True while a view change is flushing (Multicast returns WouldBlock).
+  virtual bool view_change_in_progress() const = 0;
 
   // Own messages (fragments count one each) that some member may still lack:
   // what flow control and a flushing shutdown wait on.

@@ -48,6 +48,15 @@ std::string_view ToString(GroupEventKind k) {
 
 namespace {
 
+// A process's incarnation, from the engine's seed (which the runtime draws
+// from the clock and the member id), without touching the engine's generator.
+std::uint64_t Incarnation(std::uint64_t seed) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull;  // splitmix64
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return (z ^ (z >> 31)) | 1;
+}
+
 // A bundled body: u16 length + app body header (kind, flags, seq) at least.
 constexpr std::size_t kBundleEntryOverhead = 2 + 12;
 // Room for the ordering header (vector timestamps) around a payload.
@@ -67,7 +76,7 @@ class EngineImpl final : public Engine, private MembershipHost {
         self_(self),
         rng_(seed),
         fragmenter_(FragmentBytes(options), options.max_payload_bytes + kBodyOverheadBytes),
-        membership_(options_, self, *this, outbox_, events_),
+        membership_(options_, self, Incarnation(seed), *this, outbox_, events_),
         passed_(options.members),
         safe_(options.reliability == Reliability::kSafe),
         safe_wait_(safe_ ? options.members : 0) {
@@ -212,6 +221,7 @@ class EngineImpl final : public Engine, private MembershipHost {
     return out;
   }
   bool excluded() const override { return membership_.excluded(); }
+  bool view_change_in_progress() const override { return membership_.frozen(); }
 
  private:
   // After every input: the membership notes whether this member spoke to the
@@ -249,20 +259,14 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   // --- MembershipHost ---
-  // What this member can still hand up of `origin`: what passed admission
-  // and what waits in held_; not what a reliability layer received but an
-  // earlier proposal's cut made this member drop (it could not pass it up
-  // should a later cut include it).
+  // What this member handed up of `origin`: what passed admission. Not what
+  // a reliability layer received but an earlier proposal's cut made this
+  // member drop (it could not hand it up should a later cut include it), nor
+  // what waits in held_ beyond an earlier cut (a member that installed that
+  // view may have sent it in the new view: reporting it would put it in the
+  // old one here).
   void HeldRanges(std::uint32_t origin, SeqRanges& out) const override {
     passed_[origin].Arrived(out);
-    SeqRanges waiting;
-    for (const RDelivery& d : held_) {
-      if (d.origin.value == origin) waiting.push_back({d.seq, d.seq});
-    }
-    if (waiting.empty()) return;
-    std::sort(waiting.begin(), waiting.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    UniteRanges(out, waiting);
   }
 
   void OnFreeze() override {
@@ -503,9 +507,10 @@ class EngineImpl final : public Engine, private MembershipHost {
   std::vector<GapTracker> passed_;  // per origin: transport seqs handed to the ordering layer
   std::deque<RDelivery> held_;      // R-delivered during a view change, not yet admitted
   const bool safe_;
+  // safe: per origin, admitted but not yet held by every member of the view.
   std::vector<FifoQueue<RDelivery>> safe_wait_;
-  std::vector<bool> view_ = std::vector<bool>(
-      options_.members, true);  // as installed  // safe: per origin, admitted, not yet stable
+  // The installed view, as this engine last saw it installed.
+  std::vector<bool> view_ = std::vector<bool>(options_.members, true);
   std::vector<bool> refused_reported_ = std::vector<bool>(options_.members, false);
   TimePoint now_{};
 };

@@ -1,14 +1,15 @@
 // Failure detection and view changes (membership.h, docs/design/membership.md).
 //
 // Datagram: 'G' 'M' version type, sender, sender's view id, highest proposal
-// id the sender has seen, then by type:
+// id the sender has seen, sender's incarnation, then by type:
 //   kHeartbeat  -
 //   kPropose    id, base view id, members
 //   kState      id, n, n x (origin, ranges)
 //   kCut        id, members, n, n x (origin, ranges)
 //   kFlushed    id
 //   kInstall    id, members
-//   kRefuse     -            (to a removed member: "you are not in my view")
+//   kRefuse     incarnation  (to a removed or restarted member: "you are not in
+//                             my view"; the incarnation refused, 0 if unknown)
 // members: n, n x member id; ranges: n, n x (first, last).
 // Decoding is bounds-checked; a malformed datagram is dropped and counted.
 #include "protocol/membership.h"
@@ -23,7 +24,7 @@ namespace {
 
 constexpr std::uint8_t kMagic0 = 'G';
 constexpr std::uint8_t kMagic1 = 'M';
-constexpr std::uint8_t kVersion = 1;
+constexpr std::uint8_t kVersion = 2;  // 2: incarnation in the header
 constexpr std::uint64_t kMaxRanges = 1 << 16;
 
 void WriteMembers(wire::Writer& w, const std::vector<bool>& members) {
@@ -113,10 +114,11 @@ bool RangesContain(const SeqRanges& ranges, std::uint64_t seq) {
   return it != ranges.begin() && std::prev(it)->last >= seq;
 }
 
-Membership::Membership(const EngineOptions& options, MemberId self, MembershipHost& host,
-                       Outbox& outbox, std::deque<GroupEvent>& events)
+Membership::Membership(const EngineOptions& options, MemberId self, std::uint64_t incarnation,
+                       MembershipHost& host, Outbox& outbox, std::deque<GroupEvent>& events)
     : options_(options),
       self_(self),
+      incarnation_(incarnation == 0 ? 1 : incarnation),
       enabled_(options.suspect_timeout > Duration::zero() && options.members > 1),
       host_(host),
       outbox_(outbox),
@@ -125,7 +127,9 @@ Membership::Membership(const EngineOptions& options, MemberId self, MembershipHo
       last_heard_(options.members),
       suspected_(options.members, false),
       peer_view_(options.members, 0),
-      refuse_due_(options.members) {}
+      refuse_due_(options.members),
+      incarnation_of_(options.members, 0),
+      restarted_(options.members, false) {}
 
 bool Membership::IsMembershipPacket(std::span<const std::byte> bytes) {
   return bytes.size() >= 2 && bytes[0] == std::byte{kMagic0} && bytes[1] == std::byte{kMagic1};
@@ -140,6 +144,7 @@ void Membership::Header(std::vector<std::byte>& out, Type t) const {
   w.Varint(self_.value);
   w.Varint(view_id_);
   w.Varint(highest_seen_);
+  w.Varint(incarnation_);
 }
 
 void Membership::SendTo(std::optional<MemberId> to, std::vector<std::byte> bytes) {
@@ -150,11 +155,12 @@ void Membership::SendTo(std::optional<MemberId> to, std::vector<std::byte> bytes
 
 bool Membership::OnHeard(MemberId from, TimePoint now) {
   if (!enabled_ || excluded_) return true;
-  if (!view_[from.value]) {
+  if (!view_[from.value] || restarted_[from.value]) {
     if (refuse_due_[from.value] <= now) {
       refuse_due_[from.value] = now + options_.heartbeat_interval;
       std::vector<std::byte> bytes;
       Header(bytes, Type::kRefuse);
+      wire::Writer(bytes).Varint(incarnation_of_[from.value]);
       SendTo(from, std::move(bytes));
     }
     return false;
@@ -174,13 +180,32 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
   const std::uint64_t sender = r.Varint();
   const std::uint64_t their_view = r.Varint();
   const std::uint64_t their_seen = r.Varint();
-  if (!r.ok() || version != kVersion || sender != from.value || sender >= n) {
+  const std::uint64_t their_incarnation = r.Varint();
+  if (!r.ok() || version != kVersion || sender != from.value || sender >= n ||
+      their_incarnation == 0) {
     outbox_.stats->packets_invalid++;
     return;
   }
   if (type == Type::kRefuse) {
-    if (their_view > view_id_) Exclude(now, "refused by member " + std::to_string(sender));
+    // Only a member of our own view can tell us we were removed: after a
+    // partition heals, each side refuses the other, and neither may exclude
+    // itself for it. A refusal of our very incarnation means an earlier
+    // process with our id is (or was) in the group.
+    const std::uint64_t refused = r.Varint();
+    if (!r.ok() || !view_[sender]) return;
+    if (refused == incarnation_) {
+      Exclude(now, "refused by member " + std::to_string(sender) +
+                       ": an earlier process with this member id was in the group");
+    } else if (their_view > view_id_) {
+      Exclude(now, "refused by member " + std::to_string(sender));
+    }
     return;
+  }
+  // The first incarnation heard of a member is its; another one means the
+  // member restarted: the earlier process crashed, the new one is refused.
+  if (incarnation_of_[from.value] == 0) incarnation_of_[from.value] = their_incarnation;
+  if (incarnation_of_[from.value] != their_incarnation && !restarted_[from.value]) {
+    Restarted(from, their_incarnation, now);
   }
   if (!OnHeard(from, now)) return;
   peer_view_[from.value] = std::max(peer_view_[from.value], their_view);
@@ -235,7 +260,10 @@ void Membership::Tick(TimePoint now) {
   if (!started_) {
     started_ = true;
     std::fill(last_heard_.begin(), last_heard_.end(), now);
-    last_group_send_ = now;
+    // Announce this incarnation at once: a member that restarted must be
+    // told apart from its earlier process before its messages are taken
+    // for the earlier one's.
+    last_group_send_ = now - options_.heartbeat_interval;
   }
   if (now - last_group_send_ >= options_.heartbeat_interval) {
     std::vector<std::byte> bytes;
@@ -291,6 +319,22 @@ std::optional<TimePoint> Membership::NextDeadline() const {
   }
   if (proposal_ || accepted_ || Lagging()) next = std::min(next, resend_due_);
   return next;
+}
+
+void Membership::Restarted(MemberId m, std::uint64_t incarnation, TimePoint now) {
+  restarted_[m.value] = true;
+  incarnation_of_[m.value] = incarnation;  // the one to refuse
+  if (view_[m.value] && !suspected_[m.value]) {
+    suspected_[m.value] = true;
+    GroupEvent e;
+    e.kind = GroupEventKind::kSuspected;
+    e.view_id = view_id_;
+    e.member = m;
+    e.reason = "member " + std::to_string(m.value) +
+               " restarted (a new process with its id): the earlier one crashed";
+    e.at = now;
+    events_.push_back(std::move(e));
+  }
 }
 
 void Membership::Suspect(TimePoint now) {
@@ -367,6 +411,13 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
   if (base != view_id_ || suspected_[from.value]) return;
   if (accepted_ &&
       (id < accepted_->id || (id == accepted_->id && from.value <= accepted_->coordinator.value))) {
+    // A rival proposal that lost: tell its coordinator the highest id we have
+    // seen (every header carries it), so that it restarts above it.
+    if (from != accepted_->coordinator) {
+      std::vector<std::byte> bytes;
+      Header(bytes, Type::kHeartbeat);
+      SendTo(from, std::move(bytes));
+    }
     return;
   }
   if (!members[self_.value]) {

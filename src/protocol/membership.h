@@ -63,8 +63,10 @@ class MembershipHost {
 
 class Membership {
  public:
-  Membership(const EngineOptions& options, MemberId self, MembershipHost& host, Outbox& outbox,
-             std::deque<GroupEvent>& events);
+  // `incarnation` (non-zero) tells this process apart from an earlier one
+  // with the same member id; every membership datagram carries it.
+  Membership(const EngineOptions& options, MemberId self, std::uint64_t incarnation,
+             MembershipHost& host, Outbox& outbox, std::deque<GroupEvent>& events);
 
   bool enabled() const { return enabled_; }
   // Whether `bytes` is a membership datagram (its own magic, "GM").
@@ -118,6 +120,7 @@ class Membership {
   void SendInstall(std::optional<MemberId> to);
 
   void Suspect(TimePoint now);
+  void Restarted(MemberId m, std::uint64_t incarnation, TimePoint now);
   void Coordinate(TimePoint now);
   void StartProposal(std::vector<bool> members, TimePoint now);
   void OnPropose(MemberId from, std::uint64_t id, std::uint64_t base, std::vector<bool> members,
@@ -141,6 +144,7 @@ class Membership {
 
   const EngineOptions& options_;
   const MemberId self_;
+  const std::uint64_t incarnation_;
   const bool enabled_;
   MembershipHost& host_;
   Outbox& outbox_;
@@ -152,6 +156,8 @@ class Membership {
   std::vector<bool> suspected_;
   std::vector<std::uint64_t> peer_view_;  // view id each member last announced
   std::vector<TimePoint> refuse_due_;
+  std::vector<std::uint64_t> incarnation_of_;  // per member: its process (0: not heard yet)
+  std::vector<bool> restarted_;                // a later incarnation was heard: refused
   TimePoint last_group_send_{};
   TimePoint resend_due_{};
   bool started_ = false;

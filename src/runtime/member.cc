@@ -269,9 +269,7 @@ class MemberImpl final : public Member {
       // A delivery made in view V follows V's installation and precedes V+1's.
       std::size_t next_event = 0;
       auto events_up_to = [&](std::uint64_t view_id) {
-        while (next_event < group_events.size() &&
-               (group_events[next_event].kind != GroupEventKind::kViewInstalled ||
-                group_events[next_event].view_id <= view_id)) {
+        while (next_event < group_events.size() && group_events[next_event].view_id <= view_id) {
           if (options_.on_event) options_.on_event(group_events[next_event]);
           ++next_event;
         }

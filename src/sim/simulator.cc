@@ -242,8 +242,7 @@ class Simulator {
     std::size_t next_event = 0;
     auto events_up_to = [&](std::uint64_t view_id) {
       while (next_event < events_scratch_.size() &&
-             (events_scratch_[next_event].kind != GroupEventKind::kViewInstalled ||
-              events_scratch_[next_event].view_id <= view_id)) {
+             events_scratch_[next_event].view_id <= view_id) {
         OnEvent(m, events_scratch_[next_event++]);
       }
     };
@@ -382,6 +381,19 @@ class Simulator {
     return true;
   }
 
+  // No correct member is in a view change, and all are in the same view:
+  // a run does not end between a view's first and last installation.
+  bool ViewsSettled() const {
+    std::optional<std::uint64_t> view;
+    for (const Node& n : nodes_) {
+      if (n.crashed) continue;
+      if (n.engine->view_change_in_progress()) return false;
+      if (view && *view != n.engine->view_id()) return false;
+      view = n.engine->view_id();
+    }
+    return true;
+  }
+
   std::uint64_t RetainedAtCorrect() const {
     std::uint64_t r = 0;
     for (const Node& n : nodes_) {
@@ -410,7 +422,9 @@ class Simulator {
       completed_at_ = now_;
     }
     if (result_.complete) {
-      if (RetainedAtCorrect() == 0 || now_ - *completed_at_ >= o_.drain) done_ = true;
+      if ((RetainedAtCorrect() == 0 && ViewsSettled()) || now_ - *completed_at_ >= o_.drain) {
+        done_ = true;
+      }
     } else if (all_issued_at_ && now_ - std::max(*all_issued_at_, last_delivery_at_) >= o_.idle) {
       done_ = true;  // nothing moves any more: a stall
     }

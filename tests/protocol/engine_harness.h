@@ -89,6 +89,14 @@ class Group {
 
   // Member m never acts again and receives nothing.
   void Crash(std::uint32_t m) { crashed_.at(m) = true; }
+  // Member m's process is replaced by a new one (a new engine, seeded anew):
+  // a crash followed at once by a restart with the same id.
+  void Restart(std::uint32_t m, std::uint64_t seed) {
+    auto engine = MakeEngine(options_, MemberId{m}, seed);
+    ASSERT_TRUE(engine.ok()) << engine.status().message();
+    engines_.at(m) = std::move(engine.value());
+    crashed_.at(m) = false;
+  }
 
   // Moves every live member's pending transmits into `in_flight` (fanned
   // out per recipient) and their deliveries into `delivered`. Returns how

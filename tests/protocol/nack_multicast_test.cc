@@ -312,5 +312,35 @@ TEST(Engine, MakeEngineRejectsOptionsThatDoNotValidate) {
   }
 }
 
+// A member killed and restarted at once (before anyone suspects it) is told
+// apart from its earlier process by the incarnation every membership datagram
+// carries: the others treat the earlier process as crashed and remove it by a
+// view change, and refuse the new one, which is excluded with a clear reason
+// instead of having its messages taken for the earlier process's.
+TEST(Membership, AMemberRestartedBeforeItIsSuspectedIsRefusedNotMistakenForItsEarlierSelf) {
+  EngineOptions o = IpOptions();
+  o.suspect_timeout = milliseconds(300);
+  o.heartbeat_interval = milliseconds(50);
+  Group g(o);
+  g.Multicast(2, "a");
+  g.Multicast(2, "b");
+  g.RunFor(milliseconds(100));
+  g.Restart(2, 777);
+  g.Multicast(2, "c");
+  g.RunFor(milliseconds(2000));
+  EXPECT_TRUE(g[2].excluded());
+  bool said_why = false;
+  while (auto e = g[2].PollEvent()) {
+    said_why |= e->kind == GroupEventKind::kExcluded &&
+                e->reason.find("an earlier process with this member id") != std::string::npos;
+  }
+  EXPECT_TRUE(said_why);
+  for (std::uint32_t m = 0; m < 2; ++m) {
+    EXPECT_EQ(g.Payloads(m), (std::vector<std::string>{"a", "b"})) << "member " << m;
+    EXPECT_EQ(g[m].view_members(), (std::vector<MemberId>{MemberId{0}, MemberId{1}}))
+        << "member " << m;
+  }
+}
+
 }  // namespace
 }  // namespace gcast

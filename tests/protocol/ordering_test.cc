@@ -25,6 +25,7 @@ EngineOptions OrderOptions(Ordering ordering, TotalAlgorithm total,
   o.ordering = ordering;
   o.total = total;
   o.members = 3;
+  o.suspect_timeout = Duration::zero();  // a static group: no heartbeats among the packets
   return o;
 }
 

@@ -247,6 +247,69 @@ TEST(SimOptionsValidation, RejectsCrashOfANonMemberAndProbabilitiesOutsideZeroOn
   EXPECT_FALSE(RunSimulation(o, CheckOptions{}).ok());
 }
 
+// Crash-only runs a review found failing (kept as regressions). Each is the
+// gcast sim command line in the comment.
+TEST(Regression, ReviewedCrashRunsKeepEveryPropertyAndComplete) {
+  auto crash = [](std::uint32_t m, int ms, bool mid = false) {
+    return SimCrash{MemberId{m}, std::chrono::milliseconds(ms), mid};
+  };
+  struct Case {
+    const char* found;
+    SimOptions o;
+  };
+  std::vector<Case> cases;
+  {
+    // -n 7 -r ip -o total --total isis --seed 1623 -m 400 --interval 1ms --loss 0.2
+    // --crash 0@172ms --crash 1@1174ms --crash 2@2212ms
+    SimOptions o = Group(Reliability::kIp, Ordering::kTotal, 7, 400);
+    o.engine.total = TotalAlgorithm::kIsis;
+    o.seed = 1623;
+    o.interval = std::chrono::milliseconds(1);
+    o.loss = 0.2;
+    o.crashes = {crash(0, 172), crash(1, 1174), crash(2, 2212)};
+    cases.push_back(
+        {"a rival proposal with a lower id was ignored without telling its "
+         "coordinator the higher id: frozen for good",
+         o});
+  }
+  {
+    // -n 4 -r ip -o none --heartbeat-interval 10ms --suspect-timeout 100ms --seed 4493
+    // -m 400 --interval 1ms --loss 0.01 --crash 0@54ms --crash 1@185ms --crash 2@283ms:mid
+    SimOptions o = Group(Reliability::kIp, Ordering::kNone, 4, 400);
+    o.engine.heartbeat_interval = std::chrono::milliseconds(10);
+    o.engine.suspect_timeout = std::chrono::milliseconds(100);
+    o.seed = 4493;
+    o.interval = std::chrono::milliseconds(1);
+    o.loss = 0.01;
+    o.crashes = {crash(0, 54), crash(1, 185), crash(2, 283, true)};
+    cases.push_back(
+        {"a body held beyond an earlier cut (sent in the view its installer then "
+         "crashed in) was reported in the next proposal: delivered in two views",
+         o});
+  }
+  {
+    // -n 3 -r ip -o fifo --seed 1503 -m 100 --interval 5ms --loss 0.1 --dup 0.05
+    // --reorder 0.05 --crash 2@529ms
+    SimOptions o = Group(Reliability::kIp, Ordering::kFifo, 3, 100);
+    o.seed = 1503;
+    o.interval = std::chrono::milliseconds(5);
+    o.loss = 0.1;
+    o.dup = 0.05;
+    o.reorder = 0.05;
+    o.crashes = {crash(2, 529)};
+    cases.push_back(
+        {"the simulator ended the run between a view's first and last installation", o});
+  }
+  for (auto& c : cases) {
+    CheckOptions check = CheckOptions::ForOrdering(c.o.engine.ordering);
+    auto r = RunSimulation(c.o, check);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->check.ok()) << c.found << "\n" << r->check.violations.front().detail;
+    EXPECT_TRUE(r->complete) << c.found;
+    EXPECT_GE(r->views_installed, 1u) << c.found;
+  }
+}
+
 // Seeds that failed while gcast was developed. Each stays, with what it found.
 struct Regression {
   Combo combo;
