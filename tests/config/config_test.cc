@@ -287,8 +287,9 @@ TEST(GroupConfig, RejectsLoopbackThatIsNotABoolean) {
 // --- protocol names ----------------------------------------------------------
 
 TEST(GroupConfig, RejectsAnUnknownReliabilityWithTheAcceptedNames) {
-  EXPECT_ERROR(Edit("\"ip\"", "\"tcp\""),
-               "reliability: unknown reliability 'tcp' (expected one of: basic, reliable, ip, safe)");
+  EXPECT_ERROR(
+      Edit("\"ip\"", "\"tcp\""),
+      "reliability: unknown reliability 'tcp' (expected one of: basic, reliable, ip, safe)");
 }
 
 TEST(GroupConfig, RejectsAnUnknownOrdering) {
