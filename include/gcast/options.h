@@ -69,8 +69,12 @@ struct EngineOptions {
 
   // NACK protocol (ip). A receiver that sees a gap waits a random time in
   // [nack_delay_min, nack_delay_max] before NACKing; a NACK seen from another
-  // member for the same gap restarts that wait (suppression). After NACKing it
-  // waits nack_retry before NACKing the same gap again.
+  // member for the same gap restarts that wait (suppression). After NACKing a
+  // stretch of seqs it waits a retry timeout before NACKing that stretch again:
+  // the measured NACK-to-repair time (smoothed plus four deviations, doubled
+  // per retry), between nack_delay_max + repair_delay_min and nack_retry
+  // (nack_retry until there is a measurement). Holes that open meanwhile get
+  // their own back-off.
   Duration nack_delay_min = std::chrono::milliseconds(1);  // default 1ms
   Duration nack_delay_max = std::chrono::milliseconds(6);  // default 6ms
   Duration nack_retry = std::chrono::milliseconds(40);     // default 40ms
