@@ -84,6 +84,21 @@ struct GroupEvent {
   TimePoint at{};
 };
 
+// For drivers that drain deliveries and group events separately: calls
+// `on_delivery` for each delivery and `on_event` for each event, in the order
+// they happened (an event of view V after the deliveries of earlier views and
+// before those of V).
+template <typename Deliveries, typename OnDelivery, typename OnEvent>
+void InViewOrder(const Deliveries& deliveries, const std::vector<GroupEvent>& events,
+                 OnDelivery&& on_delivery, OnEvent&& on_event) {
+  std::size_t next = 0;
+  for (const auto& d : deliveries) {
+    while (next < events.size() && events[next].view_id <= d.view_id) on_event(events[next++]);
+    on_delivery(d);
+  }
+  while (next < events.size()) on_event(events[next++]);
+}
+
 // Counters an engine keeps about itself.
 struct EngineStats {
   std::uint64_t packets_sent[6] = {};  // indexed by PacketKind

@@ -126,10 +126,6 @@ class ChannelMulticast final : public ReliabilityLayer {
 
   std::uint64_t UnstableOwn() const override { return own_outstanding_.size(); }
 
-  void Held(std::uint32_t origin, std::vector<GapTracker::Range>& out) const override {
-    seen_[origin].Arrived(out);
-  }
-
   // Relays (reliable) and link retransmissions bring what a flush needs.
   void Fetch(std::uint32_t, std::uint64_t, TimePoint) override {}
 

@@ -50,12 +50,7 @@ namespace {
 
 // A process's incarnation, from the engine's seed (which the runtime draws
 // from the clock and the member id), without touching the engine's generator.
-std::uint64_t Incarnation(std::uint64_t seed) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull;  // splitmix64
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return (z ^ (z >> 31)) | 1;
-}
+std::uint64_t Incarnation(std::uint64_t seed) { return Rng::SplitMix(seed) | 1; }
 
 // A bundled body: u16 length + app body header (kind, flags, seq) at least.
 constexpr std::size_t kBundleEntryOverhead = 2 + 12;
@@ -306,12 +301,15 @@ class EngineImpl final : public Engine, private MembershipHost {
     return true;
   }
 
-  void OnInstall(std::uint64_t view_id, const std::vector<bool>& members, TimePoint now) override {
+  void OnInstall(std::uint64_t view_id, const std::vector<bool>& old_view,
+                 const std::vector<bool>& members, TimePoint now) override {
     // basic does not flush removed members' messages: say so.
     if (options_.reliability == Reliability::kBasic && !RelaysEverything(options_)) {
       std::string removed;
       for (std::uint32_t m = 0; m < options_.members; ++m) {
-        if (view_[m] && !members[m]) removed += (removed.empty() ? "" : ",") + std::to_string(m);
+        if (old_view[m] && !members[m]) {
+          removed += (removed.empty() ? "" : ",") + std::to_string(m);
+        }
       }
       if (!removed.empty()) {
         GuaranteeNotKept(view_id,
@@ -320,7 +318,6 @@ class EngineImpl final : public Engine, private MembershipHost {
                          now);
       }
     }
-    view_ = members;
     // safe: after the flush every survivor holds everything within the cut,
     // so what waited for the old view's stability is delivered in it now.
     if (safe_) ReleaseStable(/*all=*/true);
@@ -509,8 +506,6 @@ class EngineImpl final : public Engine, private MembershipHost {
   const bool safe_;
   // safe: per origin, admitted but not yet held by every member of the view.
   std::vector<FifoQueue<RDelivery>> safe_wait_;
-  // The installed view, as this engine last saw it installed.
-  std::vector<bool> view_ = std::vector<bool>(options_.members, true);
   std::vector<bool> refused_reported_ = std::vector<bool>(options_.members, false);
   TimePoint now_{};
 };

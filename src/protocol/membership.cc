@@ -542,7 +542,6 @@ void Membership::OnInstallMsg(MemberId from, std::uint64_t id, const std::vector
       accepted_ && accepted_->id == id && accepted_->members == members && flushed_;
   const bool earlier = flushed_for_ && flushed_for_->id == id && flushed_for_->members == members;
   if (!current && !earlier) return;
-  (void)from;
   Install(id, members, now);
 }
 
@@ -559,7 +558,7 @@ void Membership::Install(std::uint64_t id, const std::vector<bool>& members, Tim
   for (std::uint32_t m = 0; m < view_.size(); ++m) {
     if (view_[m]) last_heard_[m] = std::max(last_heard_[m], now);
   }
-  host_.OnInstall(id, view_, now);
+  host_.OnInstall(id, old, view_, now);
   GroupEvent e;
   e.kind = GroupEventKind::kViewInstalled;
   e.view_id = id;

@@ -56,8 +56,8 @@ class MembershipHost {
   virtual void OnCut(const Cut& cut, TimePoint now) = 0;
   // Every body within the cut was passed to the ordering layer.
   virtual bool CutReached() const = 0;
-  virtual void OnInstall(std::uint64_t view_id, const std::vector<bool>& members,
-                         TimePoint now) = 0;
+  virtual void OnInstall(std::uint64_t view_id, const std::vector<bool>& old_view,
+                         const std::vector<bool>& members, TimePoint now) = 0;
   virtual void OnExcluded() = 0;
 };
 

@@ -212,11 +212,6 @@ class NackMulticast final : public ReliabilityLayer {
   std::uint64_t UnstableOwn() const override { return origins_[self_.value].retained.size(); }
 
   // ip R-delivers each origin in order: what it holds is 1..floor.
-  void Held(std::uint32_t origin, std::vector<GapTracker::Range>& out) const override {
-    const std::uint64_t floor = origins_[origin].received.floor();
-    if (floor > 0) out.push_back({1, floor});
-  }
-
   void Fetch(std::uint32_t origin, std::uint64_t upto, TimePoint now) override {
     if (origin == self_.value) return;
     Origin& o = origins_[origin];

@@ -59,11 +59,9 @@ class ReliabilityLayer {
   // Own messages some member may still lack.
   virtual std::uint64_t UnstableOwn() const = 0;
 
-  // Membership (membership.h). Transport seqs of `origin`'s bodies this
-  // member has R-delivered, as sorted disjoint ranges appended to `out`.
-  virtual void Held(std::uint32_t origin, std::vector<GapTracker::Range>& out) const = 0;
-  // A flush needs `origin`'s bodies up to `upto`: ask for what is missing
-  // (ip NACKs it; 1:1 channels get it from relays and retransmissions).
+  // Membership (membership.h; the engine reports what it handed up). A flush needs `origin`'s
+  // bodies up to `upto`: ask for what is missing (ip NACKs it; 1:1 channels get it from relays and
+  // retransmissions).
   virtual void Fetch(std::uint32_t origin, std::uint64_t upto, TimePoint now) = 0;
   // How far every member of the view holds `origin`'s messages (1..floor):
   // what safe delivery waits for. ip only (0 elsewhere).

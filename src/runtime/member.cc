@@ -284,19 +284,12 @@ class MemberImpl final : public Member {
       window_cv_.notify_all();
       if (queued) delivery_cv_.notify_all();
       // A delivery made in view V follows V's installation and precedes V+1's.
-      std::size_t next_event = 0;
-      auto events_up_to = [&](std::uint64_t view_id) {
-        while (next_event < group_events.size() && group_events[next_event].view_id <= view_id) {
-          if (options_.on_event) options_.on_event(group_events[next_event]);
-          ++next_event;
-        }
-      };
-      for (const auto& d : deliveries) {
-        events_up_to(d.view_id);
-        options_.on_delivery(d);
-      }
+      InViewOrder(
+          deliveries, group_events, [&](const Delivery& d) { options_.on_delivery(d); },
+          [&](const GroupEvent& e) {
+            if (options_.on_event) options_.on_event(e);
+          });
       deliveries.clear();
-      events_up_to(std::numeric_limits<std::uint64_t>::max());
       group_events.clear();
     }
   }

@@ -239,18 +239,11 @@ class Simulator {
     Node& n = nodes_[m];
     events_scratch_.clear();
     while (auto e = n.engine->PollEvent()) events_scratch_.push_back(std::move(*e));
-    std::size_t next_event = 0;
-    auto events_up_to = [&](std::uint64_t view_id) {
-      while (next_event < events_scratch_.size() &&
-             events_scratch_[next_event].view_id <= view_id) {
-        OnEvent(m, events_scratch_[next_event++]);
-      }
-    };
-    while (auto d = n.engine->PollDelivery()) {
-      events_up_to(d->view_id);
-      OnDelivery(m, d->id);
-    }
-    events_up_to(std::numeric_limits<std::uint64_t>::max());
+    deliveries_scratch_.clear();
+    while (auto d = n.engine->PollDelivery()) deliveries_scratch_.push_back(std::move(*d));
+    InViewOrder(
+        deliveries_scratch_, events_scratch_, [&](const Delivery& d) { OnDelivery(m, d.id); },
+        [&](const GroupEvent& e) { OnEvent(m, e); });
   }
 
   // Group events: views to the trace; an excluded member counts as crashed.
@@ -533,8 +526,9 @@ class Simulator {
   std::uint64_t packets_traced_ = 0;
   std::optional<TimePoint> last_crash_at_;
   std::map<std::uint64_t, TimePoint> first_install_;
-  std::vector<GroupEvent> events_scratch_;  // view id -> first installation
-  wire::Packet packet_;                     // decode scratch for packet notes
+  std::vector<GroupEvent> events_scratch_;
+  std::vector<Delivery> deliveries_scratch_;  // view id -> first installation
+  wire::Packet packet_;                       // decode scratch for packet notes
 
  public:
   std::uint32_t progress_step_ = 0;

@@ -45,7 +45,8 @@ struct Output {
   MemberId self;
   bool quiet = false;
   std::atomic<std::uint64_t> delivered{0};
-  std::string line;  // scratch
+  std::atomic<bool> excluded{false};  // removed from the group by a view change
+  std::string line;                   // scratch
 
   void Event(TraceEventType type, MessageId id) {
     if (!trace) return;
@@ -151,9 +152,8 @@ int RunMember(const MemberArgs& a) {
       *out->trace << ",\"kind\":\"" << ToString(p.kind) << "\",\"t\":" << ToNanos(p.at) << "}\n";
     };
   }
-  static std::atomic<bool> excluded{false};
   options.on_event = [out](const GroupEvent& e) {
-    if (e.kind == GroupEventKind::kExcluded) excluded = true;
+    if (e.kind == GroupEventKind::kExcluded) out->excluded = true;
     std::lock_guard lock(out->mu);
     std::string line = "gcast member: " + std::string(ToString(e.kind));
     if (e.kind == GroupEventKind::kViewInstalled) {
@@ -182,7 +182,7 @@ int RunMember(const MemberArgs& a) {
     g_signal = sig;
   });
   signals.detach();
-  auto interrupted = [] { return g_signal.load() != 0 || excluded.load(); };
+  auto interrupted = [out] { return g_signal.load() != 0 || out->excluded.load(); };
 
   // Read stdin on its own thread so a signal can end the wait.
   std::atomic<bool> input_done{false};
@@ -234,7 +234,7 @@ int RunMember(const MemberArgs& a) {
     code = 1;
   }
   if (g_signal.load() != 0) code = 128 + g_signal.load();
-  if (excluded.load()) {
+  if (out->excluded.load()) {
     std::cerr << "gcast member: this member was removed from the group (see the event above); "
                  "exiting\n";
     code = 3;
