@@ -369,9 +369,13 @@ void Membership::Coordinate(TimePoint now) {
   if (accepted_ && accepted_->coordinator != self_ && !suspected_[accepted_->coordinator.value]) {
     return;
   }
+  // The common case, nobody of the view suspected, allocates nothing (this
+  // runs after every input).
+  bool any_suspected = false;
+  for (std::uint32_t m = 0; m < view_.size(); ++m) any_suspected |= view_[m] && suspected_[m];
+  if (!any_suspected) return;
   std::vector<bool> want = view_;
   for (std::uint32_t m = 0; m < want.size(); ++m) want[m] = want[m] && !suspected_[m];
-  if (want == view_) return;
   if (!proposal_ || proposal_->members != want || highest_seen_ > proposal_->id) {
     StartProposal(std::move(want), now);
   }
