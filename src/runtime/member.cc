@@ -5,8 +5,11 @@
 // multicast socket (if the group uses IP multicast) and an eventfd that other
 // threads use to wake it; its timeout is the engine's next deadline. Each
 // wake-up handles every waiting datagram (recvmmsg, a batch at a time), runs
-// due timers, sends everything the engine emitted in one sendmmsg batch, and
-// hands deliveries to the application outside the lock.
+// due timers, sends what the engine emitted in sendmmsg batches, and hands
+// deliveries to the application outside the lock. Repairs, NACKs and acks go
+// out ahead of queued data; while the member is repairing (or asking for
+// repairs), data goes out at most kMaxDataPerPass per pass, so that NACKs
+// are read and repairs sent between the passes instead of after a burst.
 // Thread-safety: `mutex_` guards the engine and the stats; Multicast() runs
 // the engine on the caller's thread under it, so an id is returned at once.
 #include "gcast/member.h"
@@ -66,6 +69,22 @@ constexpr auto kLinger = std::chrono::microseconds(50);
 // An epoll_wait that returns sooner found its datagrams already queued.
 constexpr auto kBehind = std::chrono::microseconds(20);
 constexpr int kMaxBatchesPerWake = 32;  // then timers and sends get their turn
+// Data datagrams sent per pass while repairing: one sendmmsg batch (~1 ms of
+// 1 KiB datagrams here) before the loop reads what arrived and runs its
+// timers again. Otherwise a pass sends everything queued: when the
+// flow-control window opens, thousands of datagrams (~25 ms), behind which a
+// NACK waited to be read and its repair to be sent (repairs 15 ms late and
+// more, each one a spurious retry at the requester).
+constexpr std::size_t kMaxDataPerPass = 64;
+// A member that sent a repair or a NACK this recently is repairing.
+constexpr auto kRepairing = std::chrono::milliseconds(20);
+
+// Packets that may overtake queued data: a NACK names seqs already on the
+// wire, a repair resends one, an ack is cumulative. Data and STATUS keep
+// their order (a STATUS announces the highest seq sent).
+bool Urgent(PacketKind kind) {
+  return kind == PacketKind::kNack || kind == PacketKind::kRetransmit || kind == PacketKind::kAck;
+}
 
 class MemberImpl final : public Member {
  public:
@@ -247,6 +266,7 @@ class MemberImpl final : public Member {
       // paid inside the sender's sendmmsg, so it slows the whole group).
       // Only when the loop is behind (the last wait found datagrams already
       // queued): at moderate load it sleeps in epoll_wait and adds no latency.
+      if (!data_.empty()) timeout_ms = 0;  // more to send: only look for arrivals
       if (behind_ && received_last_pass_ >= kLingerAfter && timeout_ms > 0) {
         std::this_thread::sleep_for(kLinger);
       }
@@ -271,7 +291,7 @@ class MemberImpl final : public Member {
         wake_pending_ = false;
         engine_->Flush(now);
         if (auto d = engine_->NextDeadline(); d && *d <= now) engine_->OnTimeout(now);
-        CollectTransmitsLocked();
+        CollectTransmitsLocked(now);
         while (auto d = engine_->PollDelivery()) deliveries.push_back(std::move(*d));
         while (auto e = engine_->PollEvent()) group_events.push_back(std::move(*e));
         if (!options_.on_delivery) {
@@ -319,23 +339,41 @@ class MemberImpl final : public Member {
               PacketEvent{false, it->second, KindOf(batch.bytes(i)), Fnv1a(batch.bytes(i)), now});
         }
       }
-      CollectTransmitsLocked();
+      CollectTransmitsLocked(now);
       lock.unlock();
       SendCollected();  // acks, NACKs, repairs: without holding up Multicast()
       if (n < kReceiveSlots) return;
     }
   }
 
-  // Takes everything the engine emitted. REQUIRES: mutex_ held; the loop's
-  // thread only.
-  void CollectTransmitsLocked() {
-    while (auto t = engine_->PollTransmit()) transmits_.push_back(std::move(*t));
+  // Takes everything the engine emitted: urgent packets into urgent_, the
+  // rest, in order, into data_. REQUIRES: mutex_ held; the loop's thread only.
+  void CollectTransmitsLocked(TimePoint now) {
+    while (auto t = engine_->PollTransmit()) {
+      if (t->kind == PacketKind::kNack || t->kind == PacketKind::kRetransmit) last_repair_ = now;
+      if (Urgent(t->kind)) {
+        urgent_.push_back(std::move(*t));
+      } else {
+        data_.push_back(std::move(*t));
+      }
+    }
+    repairing_ = last_repair_ && now - *last_repair_ < kRepairing;
   }
 
-  // Sends what CollectTransmitsLocked took, in sendmmsg batches, without the
-  // lock. The loop's thread only.
+  // Sends, without the lock, every urgent packet CollectTransmitsLocked took,
+  // then the queued data: all of it, or kMaxDataPerPass while repairing (the
+  // loop sends the rest on its next passes). The loop's thread only.
   void SendCollected() {
-    if (transmits_.empty()) return;
+    if (urgent_.empty() && data_.empty()) return;
+    const std::size_t from_data =
+        repairing_ ? std::min(data_.size(), kMaxDataPerPass) : data_.size();
+    transmits_.clear();
+    for (Transmit& t : urgent_) transmits_.push_back(std::move(t));
+    urgent_.clear();
+    for (std::size_t i = 0; i < from_data; ++i) {
+      transmits_.push_back(std::move(data_.front()));
+      data_.pop_front();
+    }
     out_.clear();
     if (options_.on_packet) {
       const TimePoint now = Now();
@@ -382,10 +420,14 @@ class MemberImpl final : public Member {
   bool stopped_ = false;
   bool wake_pending_ = false;  // a Multicast() already asked the loop to run
   std::deque<Delivery> queue_;
-  std::vector<Transmit> transmits_;     // scratch, reused
-  std::vector<udp::OutDatagram> out_;   // scratch, reused
-  std::size_t received_last_pass_ = 0;  // datagrams the loop read since its last epoll_wait
-  bool behind_ = false;                 // the last epoll_wait returned without sleeping
+  std::vector<Transmit> urgent_;          // repairs, NACKs, acks: sent first
+  std::deque<Transmit> data_;             // everything else, in the engine's order
+  std::vector<Transmit> transmits_;       // scratch: what one SendCollected sends
+  std::optional<TimePoint> last_repair_;  // this member last sent a repair or a NACK
+  bool repairing_ = false;                // ... within kRepairing
+  std::vector<udp::OutDatagram> out_;     // scratch, reused
+  std::size_t received_last_pass_ = 0;    // datagrams the loop read since its last epoll_wait
+  bool behind_ = false;                   // the last epoll_wait returned without sleeping
 };
 
 }  // namespace
