@@ -594,12 +594,21 @@ class NackMulticast final : public ReliabilityLayer {
       std::uint64_t lo = o.received.floor();
       for (NackMark& mark : o.marks) {
         if (mark.due <= now) {
-          // A retry: the repair is late, so the timeout was too short (as
-          // TCP backs off its RTO; Karn: no sample comes from a retried NACK).
-          o.backoff = std::min(o.backoff + 1, 8);
-          add(lo, mark.upto, ++mark.attempts);
+          // Missing() stops at kMaxNackRangesPerOrigin ranges: past the last
+          // one it cannot tell whether the stretch still misses something.
+          const bool unseen =
+              missing.size() >= kMaxNackRangesPerOrigin && missing.back().last < mark.upto;
+          if (add(lo, mark.upto, mark.attempts + 1) || unseen) {
+            // A retry: the repair is late, so the timeout was too short (as
+            // TCP backs off its RTO; Karn: no sample comes from a retried NACK).
+            o.backoff = std::min(o.backoff + 1, 8);
+            ++mark.attempts;
+            mark.sent.reset();
+          }
+          // Otherwise every seq of the stretch arrived and an older stretch
+          // holds the floor: nothing was NACKed, so no back-off (a third or
+          // more of the retries at 5% loss, each of which doubled the timeout).
           mark.due = now + RetryTimeout(o);
-          mark.sent.reset();
         }
         lo = std::max(lo, mark.upto);
       }
