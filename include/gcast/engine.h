@@ -69,6 +69,8 @@ enum class GroupEventKind : std::uint8_t {
   kExcluded = 3,          // this member was removed from the group: it stops for good
   kRefused = 4,           // a packet from removed member `member` was refused
   kGuaranteeNotKept = 5,  // `reason` names a promise that could not be kept
+  kBlocked = 6,           // this member reaches no quorum of its view (primary_component): it waits
+  kUnblocked = 7,         // it reaches a quorum of its view again, with no view change: it resumes
 };
 std::string_view ToString(GroupEventKind k);
 
@@ -117,6 +119,9 @@ struct EngineStats {
   std::uint64_t views_installed = 0;
   std::uint64_t refused_from_removed = 0;  // packets from members removed from the view
   std::uint64_t discarded_after_cut = 0;   // removed members' messages beyond the flush cut
+  // Packets sent in a view this member has not installed (yet): dropped, the
+  // sender repairs them once it has (or it was removed and never will).
+  std::uint64_t from_later_view = 0;
 };
 
 class Engine {

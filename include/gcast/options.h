@@ -128,6 +128,16 @@ struct EngineOptions {
   // failure detection and views off (a static group).
   Duration heartbeat_interval = std::chrono::milliseconds(100);  // default 100ms
   Duration suspect_timeout = std::chrono::seconds(1);            // default 1s (0: off)
+  // Primary component: a view change needs a quorum of the current view, more
+  // than half of its members, or exactly half including its lowest id. A
+  // member that reaches fewer (a partition's minority, or a member cut off)
+  // blocks: it refuses multicasts, delivers nothing new, and waits to be
+  // taken into a view again or removed. Only one side of a partition can then
+  // go on, so the views stay one sequence and no guarantee splits in two.
+  // false: every side forms its own view (partitionable; after a partition
+  // heals the sides refuse each other and have diverged; groups of 2 need it
+  // to survive the loss of the lowest id).
+  bool primary_component = true;  // default true
 
   // Record each application message's arrival (from the network or from
   // this member itself) for Engine::PollArrival, e.g. for space-time

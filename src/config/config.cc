@@ -455,7 +455,7 @@ Status ReadTimers(const Section& top, EngineOptions& e) {
   GCAST_RETURN_IF_ERROR(
       s.OnlyKeys({"rto", "rto_max", "ack_delay", "nack_delay_min", "nack_delay_max", "nack_retry",
                   "repair_delay_min", "repair_delay_max", "status_interval", "max_datagram_bytes",
-                  "heartbeat_interval", "suspect_timeout"}));
+                  "heartbeat_interval", "suspect_timeout", "primary_component"}));
   const std::pair<std::string_view, Duration*> durations[] = {
       {"rto", &e.rto},
       {"rto_max", &e.rto_max},
@@ -470,6 +470,7 @@ Status ReadTimers(const Section& top, EngineOptions& e) {
       {"suspect_timeout", &e.suspect_timeout},
   };
   for (const auto& [key, field] : durations) GCAST_RETURN_IF_ERROR(s.Time(key, *field));
+  GCAST_RETURN_IF_ERROR(s.Bool("primary_component", e.primary_component));
   return s.Integer("max_datagram_bytes", 0, kMaxUint32, e.max_datagram_bytes, false);
 }
 

@@ -42,6 +42,10 @@ std::string_view ToString(GroupEventKind k) {
       return "refused";
     case GroupEventKind::kGuaranteeNotKept:
       return "guarantee_not_kept";
+    case GroupEventKind::kBlocked:
+      return "blocked";
+    case GroupEventKind::kUnblocked:
+      return "unblocked";
   }
   return "?";
 }
@@ -90,6 +94,11 @@ class EngineImpl final : public Engine, private MembershipHost {
       return Status::Unavailable("member " + std::to_string(self_.value) +
                                  " was removed from the group; a group does not re-admit a " +
                                  "removed member: restart every member to form it again");
+    }
+    if (membership_.blocked()) {
+      return Status::WouldBlock(
+          "no primary component: this member reaches no majority of its view and waits for a "
+          "view change");
     }
     if (membership_.frozen()) return Status::WouldBlock("a view change is flushing");
     if (payload.size() > options_.max_payload_bytes) {
@@ -145,6 +154,15 @@ class EngineImpl final : public Engine, private MembershipHost {
       Refused(from, now);
       return;
     }
+    if (membership_.enabled() && wire::ViewIsLater(packet_.view, membership_.view_id())) {
+      // Sent in a view not installed here: what it carries belongs to that
+      // view, and this member is either about to install it (the sender
+      // repairs it then) or was removed by it (and must not deliver it).
+      stats_.from_later_view++;
+      AfterInput(now);
+      return;
+    }
+    membership_.HeardInView(from);
     reliability_->OnPacket(packet_, now);
     Pump(now);
     AfterInput(now);
@@ -180,6 +198,11 @@ class EngineImpl final : public Engine, private MembershipHost {
     if (outbox_.transmits.empty()) return std::nullopt;
     Transmit t = std::move(outbox_.transmits.front());
     outbox_.transmits.pop_front();
+    // Every data packet says in which view it left (membership datagrams
+    // carry the view in their own header).
+    if (membership_.view_id() != 0 && !Membership::IsMembershipPacket(t.bytes)) {
+      wire::StampView(t.bytes, membership_.view_id());
+    }
     return t;
   }
 
@@ -267,13 +290,30 @@ class EngineImpl final : public Engine, private MembershipHost {
   void OnFreeze() override {
     if (!bundle_.empty()) SendBundle(now_);
     ordering_->Freeze();
+    // From now on an ack says only what passed admission: a body that arrives
+    // during the view change may be dropped by the cut, and a member that saw
+    // it acknowledged by everyone would deliver it (safe) while nobody else does.
+    for (std::uint32_t o = 0; o < options_.members; ++o) {
+      if (o != self_.value) reliability_->LimitAcks(o, passed_[o].floor());
+    }
+  }
+
+  void OnThaw(TimePoint now) override {
+    ordering_->Thaw();
+    for (std::uint32_t o = 0; o < options_.members; ++o) {
+      if (membership_.InView(o) && o != self_.value) reliability_->LimitAcks(o, ~std::uint64_t{0});
+    }
+    std::deque<RDelivery> held = std::move(held_);
+    held_.clear();
+    for (RDelivery& d : held) outbox_.deliveries.push_back(std::move(d));
+    Pump(now);
   }
 
   void OnCut(const Cut& cut, TimePoint now) override {
     for (std::uint32_t o = 0; o < options_.members; ++o) {
       if (!cut.per_origin[o].empty()) reliability_->Fetch(o, cut.per_origin[o].back().last, now);
     }
-    // Hand up what the cut admits; drop removed members' bodies beyond it.
+    // Hand up what the cut admits; the rest stays held until the installation.
     std::deque<RDelivery> held = std::move(held_);
     held_.clear();
     for (RDelivery& d : held) outbox_.deliveries.push_back(std::move(d));
@@ -323,6 +363,9 @@ class EngineImpl final : public Engine, private MembershipHost {
     if (safe_) ReleaseStable(/*all=*/true);
     ordering_->OnViewChange(view_id, members);
     reliability_->SetView(members);
+    for (std::uint32_t o = 0; o < options_.members; ++o) {
+      if (members[o] && o != self_.value) reliability_->LimitAcks(o, ~std::uint64_t{0});
+    }
     std::deque<RDelivery> held = std::move(held_);
     held_.clear();
     for (RDelivery& d : held) outbox_.deliveries.push_back(std::move(d));
@@ -344,7 +387,7 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   // Whether an R-delivered body goes up now, waits for the view change, or
-  // is dropped (a removed member's, beyond the flush cut).
+  // is dropped (a member's not in the view).
   enum class Admit { kPass, kHold, kDrop };
   Admit Admission(const RDelivery& d) {
     if (!membership_.InView(d.origin.value)) return Admit::kDrop;
@@ -352,7 +395,11 @@ class EngineImpl final : public Engine, private MembershipHost {
     const auto& cut = membership_.cut();
     if (!cut) return Admit::kHold;
     if (RangesContain(cut->per_origin[d.origin.value], d.seq)) return Admit::kPass;
-    return cut->members[d.origin.value] ? Admit::kHold : Admit::kDrop;
+    // Beyond the cut: held even if the cut removes its origin, since a later
+    // proposal (this one may be abandoned) may keep the origin and include
+    // the body in its cut; the installation drops what is left of removed
+    // origins.
+    return Admit::kHold;
   }
 
   // Hands R-deliveries up and control bodies down until both are drained.
@@ -372,6 +419,9 @@ class EngineImpl final : public Engine, private MembershipHost {
             continue;
           }
           passed_[d.origin.value].Insert(d.seq);
+          if (membership_.frozen()) {
+            reliability_->LimitAcks(d.origin.value, passed_[d.origin.value].floor());
+          }
         }
         if (safe_) {  // uniform delivery: wait until every member holds it
           safe_wait_[d.origin.value].push_back(std::move(d));

@@ -10,6 +10,7 @@
 //   kInstall    id, members
 //   kRefuse     incarnation  (to a removed or restarted member: "you are not in
 //                             my view"; the incarnation refused, 0 if unknown)
+//   kBlocked    -            (the sender reaches no quorum of its view)
 // members: n, n x member id; ranges: n, n x (first, last).
 // Decoding is bounds-checked; a malformed datagram is dropped and counted.
 #include "protocol/membership.h"
@@ -24,7 +25,7 @@ namespace {
 
 constexpr std::uint8_t kMagic0 = 'G';
 constexpr std::uint8_t kMagic1 = 'M';
-constexpr std::uint8_t kVersion = 2;  // 2: incarnation in the header
+constexpr std::uint8_t kVersion = 3;  // 2: incarnation in the header; 3: kBlocked
 constexpr std::uint64_t kMaxRanges = 1 << 16;
 
 void WriteMembers(wire::Writer& w, const std::vector<bool>& members) {
@@ -210,9 +211,22 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
   if (!OnHeard(from, now)) return;
   peer_view_[from.value] = std::max(peer_view_[from.value], their_view);
   highest_seen_ = std::max(highest_seen_, their_seen);
+  if (their_view <= view_id_) HeardInView(from);
   bool ok = true;
   switch (type) {
     case Type::kHeartbeat:
+      break;
+    case Type::kBlocked:
+      ok = r.AtEnd();
+      // It reaches no quorum of our view, so it cannot coordinate: we follow
+      // the next member. A coordinator proposes the view it reaches: the
+      // blocked member joins it, or does not answer (it suspects us) and is
+      // removed. (Suspecting it here instead would let one false block
+      // cascade through a group that is just a quorum.)
+      if (ok && their_view == view_id_) {
+        resync_requested_ = true;
+        blocked_peer_[from.value] = true;
+      }
       break;
     case Type::kPropose: {
       const std::uint64_t id = r.Varint(), base = r.Varint();
@@ -294,6 +308,13 @@ void Membership::Tick(TimePoint now) {
       if (view_[m] && m != self_.value && peer_view_[m] < view_id_) SendInstall(MemberId{m});
     }
   }
+  // Blocked: tell the others (they stop following this member, and their
+  // coordinator proposes a view).
+  if (blocked_ && resend) {
+    std::vector<std::byte> bytes;
+    Header(bytes, Type::kBlocked);
+    SendTo(std::nullopt, std::move(bytes));
+  }
   if (accepted_ && resend) Participate(now);
   if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
     flushed_ = true;
@@ -317,7 +338,7 @@ std::optional<TimePoint> Membership::NextDeadline() const {
       next = std::min(next, last_heard_[m] + options_.suspect_timeout);
     }
   }
-  if (proposal_ || accepted_ || Lagging()) next = std::min(next, resend_due_);
+  if (proposal_ || accepted_ || blocked_ || Lagging()) next = std::min(next, resend_due_);
   return next;
 }
 
@@ -341,42 +362,143 @@ void Membership::Suspect(TimePoint now) {
   for (std::uint32_t m = 0; m < view_.size(); ++m) {
     if (!view_[m] || m == self_.value || suspected_[m]) continue;
     if (now - last_heard_[m] < options_.suspect_timeout) continue;
-    suspected_[m] = true;
-    GroupEvent e;
-    e.kind = GroupEventKind::kSuspected;
-    e.view_id = view_id_;
-    e.member = MemberId{m};
-    e.reason = "member " + std::to_string(m) + " silent for " +
-               std::to_string(options_.suspect_timeout.count() / 1000000) + "ms";
-    e.at = now;
-    events_.push_back(std::move(e));
+    SuspectOne(m,
+               "member " + std::to_string(m) + " silent for " +
+                   std::to_string(options_.suspect_timeout.count() / 1000000) + "ms",
+               now);
+  }
+  SuspectSilentParticipants(now);
+}
+
+void Membership::SuspectOne(std::uint32_t m, std::string reason, TimePoint now) {
+  suspected_[m] = true;
+  GroupEvent e;
+  e.kind = GroupEventKind::kSuspected;
+  e.view_id = view_id_;
+  e.member = MemberId{m};
+  e.reason = std::move(reason);
+  e.at = now;
+  events_.push_back(std::move(e));
+}
+
+void Membership::SuspectSilentParticipants(TimePoint now) {
+  if (!proposal_) return;
+  const Proposal& p = *proposal_;
+  if (waiting_since_.size() != view_.size()) waiting_since_.assign(view_.size(), std::nullopt);
+  for (std::uint32_t m = 0; m < p.members.size(); ++m) {
+    if (!p.members[m] || m == self_.value || suspected_[m]) continue;
+    const bool waiting = !p.reported[m] || (p.cut_sent && !p.flushed[m]);
+    if (!waiting) {
+      waiting_since_[m].reset();
+      continue;
+    }
+    if (!waiting_since_[m]) {
+      waiting_since_[m] = now;
+      continue;
+    }
+    // It is alive (heard) but follows no proposal of ours: it suspects us,
+    // or follows another coordinator. Removing it is how the members' views
+    // of who coordinates meet again.
+    if (now - *waiting_since_[m] >= 3 * options_.suspect_timeout) {
+      SuspectOne(
+          m, "member " + std::to_string(m) + " did not answer view change " + std::to_string(p.id),
+          now);
+    }
   }
 }
 
-void Membership::Coordinate(TimePoint now) {
-  std::uint32_t coordinator = self_.value;
-  for (std::uint32_t m = 0; m < view_.size(); ++m) {
-    if (view_[m] && !suspected_[m]) {
-      coordinator = m;
-      break;
-    }
+bool Membership::Quorum(const std::vector<bool>& of, const std::vector<bool>& members) const {
+  if (!options_.primary_component) return true;
+  std::uint32_t size = 0, in = 0;
+  std::optional<std::uint32_t> lowest;
+  for (std::uint32_t m = 0; m < of.size(); ++m) {
+    if (!of[m]) continue;
+    if (!lowest) lowest = m;
+    ++size;
+    in += members[m] ? 1 : 0;
   }
-  if (coordinator != self_.value) {
+  return 2 * in > size || (2 * in == size && lowest && members[*lowest]);
+}
+
+void Membership::Block(std::uint32_t reachable, TimePoint now) {
+  blocked_ = true;
+  if (!accepted_) host_.OnFreeze();
+  GroupEvent e;
+  e.kind = GroupEventKind::kBlocked;
+  e.view_id = view_id_;
+  e.member = self_;
+  e.reason = "no primary component: this member reaches " + std::to_string(reachable) + " of the " +
+             std::to_string(std::count(view_.begin(), view_.end(), true)) + " members of view " +
+             std::to_string(view_id_) +
+             " (a majority is needed); it takes no multicasts and delivers nothing new until a "
+             "majority answers again or a view is installed (with it, or without it: removed)";
+  e.at = now;
+  events_.push_back(std::move(e));
+}
+
+std::uint32_t Membership::Rightful() const {
+  for (std::uint32_t m = 0; m < view_.size(); ++m) {
+    if (view_[m] && !suspected_[m] && !blocked_peer_[m]) return m;
+  }
+  return self_.value;
+}
+
+void Membership::Coordinate(TimePoint now) {
+  // The common case, nobody of the view suspected and no member blocked,
+  // allocates nothing (this runs after every input).
+  bool any_suspected = false;
+  for (std::uint32_t m = 0; m < view_.size(); ++m) any_suspected |= view_[m] && suspected_[m];
+  if (!any_suspected && !blocked_ && !resync_requested_ && !proposal_) return;
+  std::vector<bool> want = view_;
+  for (std::uint32_t m = 0; m < want.size(); ++m) want[m] = want[m] && !suspected_[m];
+  if (!Quorum(view_, want)) {
+    // A minority must not form a view of its own: the majority may be forming one.
+    if (!blocked_) {
+      Block(static_cast<std::uint32_t>(std::count(want.begin(), want.end(), true)), now);
+    }
+    proposal_.reset();
+    return;
+  }
+  if (blocked_ && !accepted_) {
+    // A quorum answers again. Resuming in the old view is safe even if the
+    // others meanwhile removed us: what they send in a later view is refused
+    // here (its packets' view), they acknowledge only what their cut kept,
+    // and their refusal removes us.
+    blocked_ = false;
+    GroupEvent e;
+    e.kind = GroupEventKind::kUnblocked;
+    e.view_id = view_id_;
+    e.member = self_;
+    e.reason = "reaches a majority of view " + std::to_string(view_id_) + " again";
+    e.at = now;
+    events_.push_back(std::move(e));
+    host_.OnThaw(now);
+    if (!any_suspected && !resync_requested_) return;
+  }
+  if (Rightful() != self_.value) {
     proposal_.reset();
     return;
   }
   // Following another coordinator's unsuspected proposal: let it finish.
-  if (accepted_ && accepted_->coordinator != self_ && !suspected_[accepted_->coordinator.value]) {
+  if (accepted_ && accepted_->coordinator != self_ && !suspected_[accepted_->coordinator.value] &&
+      !blocked_peer_[accepted_->coordinator.value]) {
     return;
   }
-  // The common case, nobody of the view suspected, allocates nothing (this
-  // runs after every input).
-  bool any_suspected = false;
-  for (std::uint32_t m = 0; m < view_.size(); ++m) any_suspected |= view_[m] && suspected_[m];
-  if (!any_suspected) return;
-  std::vector<bool> want = view_;
-  for (std::uint32_t m = 0; m < want.size(); ++m) want[m] = want[m] && !suspected_[m];
-  if (!proposal_ || proposal_->members != want || highest_seen_ > proposal_->id) {
+  // Restart above a higher proposal id only while some member has not
+  // reported: it follows that higher proposal (of a coordinator it has not
+  // suspected yet), not ours.
+  bool waiting = false;
+  if (proposal_) {
+    for (std::uint32_t m = 0; m < want.size(); ++m) {
+      waiting |= proposal_->members[m] && !proposal_->reported[m];
+    }
+  }
+  // (At most once per heartbeat_interval: two coordinators that each wait
+  // for the other's followers would otherwise outbid each other at once,
+  // again and again, until one suspects the other.)
+  const bool outbid = proposal_ && highest_seen_ > proposal_->id && waiting &&
+                      now - proposal_->started >= options_.heartbeat_interval;
+  if (!proposal_ || proposal_->members != want || outbid) {
     StartProposal(std::move(want), now);
   }
 }
@@ -390,7 +512,8 @@ void Membership::StartProposal(std::vector<bool> members, TimePoint now) {
                        std::vector<bool>(n, false),
                        std::vector<bool>(n, false),
                        std::vector<SeqRanges>(n),
-                       false};
+                       false,
+                       now};
   SendPropose(std::nullopt);
   OnPropose(self_, id, view_id_, proposal_->members, now);
 }
@@ -408,13 +531,28 @@ void Membership::SendPropose(std::optional<MemberId> to) {
 void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
                            std::vector<bool> members, TimePoint now) {
   highest_seen_ = std::max(highest_seen_, id);
+  blocked_peer_[from.value] = false;  // it proposes: it reaches a quorum
   if (base < view_id_ && view_id_ > 0) {
     SendInstall(from);  // the proposer missed the installation of our view
     return;
   }
-  if (base != view_id_ || suspected_[from.value]) return;
+  if (base != view_id_) return;
+  if (!Quorum(view_, members)) return;  // a minority's proposal (another configuration)
+  // Only the coordinator this member deems rightful is followed: two members
+  // that each think they coordinate (after a brief cut, each suspects the
+  // other) would otherwise outbid each other's proposal ids for ever.
+  if (from.value != Rightful()) return;
+  // Once we have its cut, the coordinator we follow will install that view
+  // (it keeps its suspicions from then on): while we do not suspect it we
+  // follow no other (a rival's cut would make us refuse that Install).
+  if (accepted_ && cut_ && from != accepted_->coordinator &&
+      !suspected_[accepted_->coordinator.value] && !blocked_peer_[accepted_->coordinator.value]) {
+    return;
+  }
+  // (The same id from another coordinator: two proposed at once; the one we
+  // deem rightful now wins.)
   if (accepted_ &&
-      (id < accepted_->id || (id == accepted_->id && from.value <= accepted_->coordinator.value))) {
+      (id < accepted_->id || (id == accepted_->id && from == accepted_->coordinator))) {
     // A rival proposal that lost: tell its coordinator the highest id we have
     // seen (every header carries it), so that it restarts above it.
     if (from != accepted_->coordinator) {
@@ -424,12 +562,10 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
     }
     return;
   }
-  if (!members[self_.value]) {
-    Exclude(now,
-            "removed from view " + std::to_string(id) + " by member " + std::to_string(from.value));
-    return;
-  }
-  const bool first = !accepted_;
+  // A proposal without us is not yet a view: a rival proposal may win. Its
+  // Install (or a Refuse from a member that installed it) removes us.
+  if (!members[self_.value]) return;
+  const bool first = !accepted_ && !blocked_;
   accepted_ = Accepted{id, from, std::move(members)};
   cut_.reset();
   flushed_ = false;
@@ -559,19 +695,27 @@ void Membership::Install(std::uint64_t id, const std::vector<bool>& members, Tim
   flushed_ = false;
   flushed_for_.reset();
   proposal_.reset();
+  // Every member of the new view reached its cut: none is suspected now.
+  blocked_ = false;
+  waiting_since_.assign(view_.size(), std::nullopt);
+  resync_requested_ = false;
+  blocked_peer_.assign(view_.size(), false);
   for (std::uint32_t m = 0; m < view_.size(); ++m) {
-    if (view_[m]) last_heard_[m] = std::max(last_heard_[m], now);
+    if (!view_[m]) continue;
+    last_heard_[m] = std::max(last_heard_[m], now);
+    suspected_[m] = false;
   }
   host_.OnInstall(id, old, view_, now);
   GroupEvent e;
   e.kind = GroupEventKind::kViewInstalled;
   e.view_id = id;
   e.members = List(view_);
-  e.reason = "removed";
+  std::string removed;
   for (std::uint32_t m = 0; m < old.size(); ++m) {
-    if (old[m] && !view_[m]) e.reason += " " + std::to_string(m);
+    if (old[m] && !view_[m]) removed += " " + std::to_string(m);
   }
-  e.reason += " (suspected)";
+  e.reason = removed.empty() ? "same members (a member had lost its quorum and asked for a view)"
+                             : "removed" + removed + " (suspected)";
   e.at = now;
   events_.push_back(std::move(e));
   outbox_.stats->views_installed++;

@@ -16,6 +16,16 @@
 // (Install). A proposal that loses a member restarts with a higher id.
 // Every message is resent each heartbeat_interval until answered.
 // A member that learns it is not in the view stops for good (excluded).
+// Primary component (EngineOptions::primary_component): a view change needs a
+// quorum of the current view; a member whose unsuspected members are fewer
+// blocks (frozen, no view of its own), asks for a view change each
+// heartbeat_interval (kBlocked: the coordinator then proposes the view it
+// reaches), and leaves the block by installing a view (with it, or without
+// it: removed).
+// Suspicions are never withdrawn within a view, and a member follows only the
+// lowest member it does not suspect; a coordinator suspects a member that
+// does not answer its proposal. So every member's suspicions only grow, and
+// the members agree on one coordinator again after any cut.
 // Thread-safety: none.
 #pragma once
 
@@ -52,6 +62,8 @@ class MembershipHost {
   virtual void HeldRanges(std::uint32_t origin, SeqRanges& out) const = 0;
   // A view change started: stop new multicasts and ordering control.
   virtual void OnFreeze() = 0;
+  // A blocked member reaches a quorum again, in no view change: resume.
+  virtual void OnThaw(TimePoint now) = 0;
   // The cut is known: fetch what is missing, pass up what lies within it.
   virtual void OnCut(const Cut& cut, TimePoint now) = 0;
   // Every body within the cut was passed to the ordering layer.
@@ -77,6 +89,15 @@ class Membership {
   bool OnHeard(MemberId from, TimePoint now);
   void OnPacket(MemberId from, std::span<const std::byte> bytes, TimePoint now);
   void OnSentToGroup(TimePoint now) { last_group_send_ = now; }
+  // A packet of our view (or an earlier one) from `from`. Suspicions are
+  // never withdrawn, except by a blocked member: it counts on everyone it
+  // hears again, and resumes once they are a quorum (Coordinate).
+  void HeardInView(MemberId from) {
+    if (blocked_ && suspected_[from.value] && !restarted_[from.value]) {
+      suspected_[from.value] = false;
+      if (from.value < waiting_since_.size()) waiting_since_[from.value].reset();
+    }
+  }
   // Runs timers and re-evaluates progress (call after anything changed).
   void Tick(TimePoint now);
   std::optional<TimePoint> NextDeadline() const;
@@ -84,7 +105,10 @@ class Membership {
   bool InView(std::uint32_t m) const { return view_[m]; }
   const std::vector<bool>& view() const { return view_; }
   std::uint64_t view_id() const { return view_id_; }
-  bool frozen() const { return accepted_.has_value(); }
+  // A view change is flushing, or this member is blocked: no multicasts, no
+  // deliveries beyond a flush cut.
+  bool frozen() const { return accepted_.has_value() || blocked_; }
+  bool blocked() const { return blocked_; }
   bool excluded() const { return excluded_; }
   const std::optional<Cut>& cut() const { return cut_; }
 
@@ -96,7 +120,8 @@ class Membership {
     kCut = 4,
     kFlushed = 5,
     kInstall = 6,
-    kRefuse = 7
+    kRefuse = 7,
+    kBlocked = 8
   };
   struct Accepted {
     std::uint64_t id;
@@ -109,6 +134,7 @@ class Membership {
     std::vector<bool> reported, flushed;
     std::vector<SeqRanges> cut;
     bool cut_sent = false;
+    TimePoint started{};
   };
 
   void Header(std::vector<std::byte>& out, Type t) const;
@@ -120,8 +146,18 @@ class Membership {
   void SendInstall(std::optional<MemberId> to);
 
   void Suspect(TimePoint now);
+  void SuspectOne(std::uint32_t m, std::string reason, TimePoint now);
+  // As coordinator: suspects members of the proposal that keep it waiting.
+  void SuspectSilentParticipants(TimePoint now);
+  // Whether `members` is a quorum of the view `of` (always, without
+  // primary_component).
+  bool Quorum(const std::vector<bool>& of, const std::vector<bool>& members) const;
+  void Block(std::uint32_t reachable, TimePoint now);
   void Restarted(MemberId m, std::uint64_t incarnation, TimePoint now);
   void Coordinate(TimePoint now);
+  // The lowest-id member of the view this member neither suspects nor knows
+  // to be blocked: the only coordinator whose proposals it follows.
+  std::uint32_t Rightful() const;
   void StartProposal(std::vector<bool> members, TimePoint now);
   void OnPropose(MemberId from, std::uint64_t id, std::uint64_t base, std::vector<bool> members,
                  TimePoint now);
@@ -162,6 +198,15 @@ class Membership {
   TimePoint resend_due_{};
   bool started_ = false;
   bool excluded_ = false;
+  bool blocked_ = false;  // no quorum reachable: waits for a view
+  // As coordinator: since when each member of the proposal has kept us
+  // waiting for its State (or its Flushed); a member that does not answer
+  // for 3 x suspect_timeout is suspected (it suspects us, or follows another
+  // coordinator).
+  std::vector<std::optional<TimePoint>> waiting_since_;
+  bool resync_requested_ = false;  // a blocked member of our view asked for a view change
+  // Members of our view that said they are blocked: not followed as coordinator.
+  std::vector<bool> blocked_peer_ = std::vector<bool>(options_.members, false);
   std::optional<Accepted> accepted_;
   std::optional<Cut> cut_;
   bool flushed_ = false;

@@ -223,6 +223,20 @@ class NackMulticast final : public ReliabilityLayer {
 
   std::uint64_t StableFloor(std::uint32_t origin) const override { return origins_[origin].stable; }
 
+  // An ack means "I will deliver it" (safe delivery and stability read it
+  // so): during a view change the engine admits only what the flush cut
+  // allows, and this keeps our acks at what it admitted.
+  void LimitAcks(std::uint32_t origin, std::uint64_t limit) override {
+    if (origin == self_.value || ack_limit_[origin] == limit) return;
+    ack_limit_[origin] = limit;
+    std::uint64_t& ack = acks_[self_.value][origin];
+    const std::uint64_t now_ack = std::max(ack, std::min(origins_[origin].delivered, limit));
+    if (now_ack == ack) return;
+    ack = now_ack;
+    ack_changed_ = true;
+    UpdateStability(origin);
+  }
+
   void SetView(const std::vector<bool>& members) override {
     in_view_ = members;
     for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
@@ -376,7 +390,7 @@ class NackMulticast final : public ReliabilityLayer {
       ack_changed_ = true;
       ++unacked_arrivals_;
     }
-    acks_[self_.value][m.origin.value] = o.delivered;
+    acks_[self_.value][m.origin.value] = std::min(o.delivered, ack_limit_[m.origin.value]);
     if (unacked_arrivals_ >= std::max<std::uint64_t>(1, options_.max_in_flight_messages / 4)) {
       SendStatus();  // a fast sender's window must not wait for the status interval
       ack_changed_ = false;
@@ -712,8 +726,9 @@ class NackMulticast final : public ReliabilityLayer {
   void BuildAckVector() {
     ack_vector_.clear();
     for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
-      const std::uint64_t floor =
-          oi == self_.value ? highest_transmitted_ : origins_[oi].received.floor();
+      const std::uint64_t floor = oi == self_.value
+                                      ? highest_transmitted_
+                                      : std::min(origins_[oi].received.floor(), ack_limit_[oi]);
       if (floor > 0) ack_vector_.push_back(wire::AckEntry{MemberId{oi}, floor});
     }
   }
@@ -815,6 +830,9 @@ class NackMulticast final : public ReliabilityLayer {
   const double backoff_lambda_;
   const Duration status_interval_;
   std::vector<bool> in_view_ = std::vector<bool>(options_.members, true);
+  // Per origin: acknowledge at most this far (LimitAcks; no limit by default).
+  std::vector<std::uint64_t> ack_limit_ =
+      std::vector<std::uint64_t>(options_.members, ~std::uint64_t{0});
   BodyPool pool_;
 };
 

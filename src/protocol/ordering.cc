@@ -138,6 +138,7 @@ class Orderer final : public OrderingLayer {
   }
 
   void Freeze() override { frozen_ = true; }
+  void Thaw() override { frozen_ = false; }
 
   void OnViewChange(std::uint64_t view_id, const std::vector<bool>& members) override {
     std::vector<bool> removed(options_.members, false);

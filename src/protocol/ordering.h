@@ -47,6 +47,9 @@ class OrderingLayer {
   // A view change started: assign no order and emit no control until the
   // view is installed (what is held then is settled by OnViewChange).
   virtual void Freeze() {}
+  // The freeze ends without a view change (a blocked member reaches a quorum
+  // again; nothing reached the ordering layer meanwhile).
+  virtual void Thaw() {}
   // Before view `view_id` is installed, every surviving member holds the same
   // bodies of the old view (the flush): deliver, by a rule every member
   // applies alike, what the old view can still deliver, drop what it never

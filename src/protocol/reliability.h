@@ -69,6 +69,13 @@ class ReliabilityLayer {
     (void)origin;
     return 0;
   }
+  // Acknowledge `origin`'s messages at most up to `limit` (~0: no limit):
+  // an ack must mean "this member delivers it", which a view change's cut
+  // may deny to what arrived during it. ip only (acks drive safe delivery).
+  virtual void LimitAcks(std::uint32_t origin, std::uint64_t limit) {
+    (void)origin;
+    (void)limit;
+  }
   // A view is installed: stability, flow control, relays and channels count
   // only its members; what was kept for removed members is freed.
   virtual void SetView(const std::vector<bool>& members) = 0;

@@ -1,5 +1,7 @@
 #include "wire/packets.h"
 
+#include <algorithm>
+
 #include "wire/codec.h"
 
 namespace gcast::wire {
@@ -13,7 +15,13 @@ void Header(Writer& w, PacketType type, MemberId sender) {
   w.U8(kMagic1);
   w.U8(kVersion);
   w.U8(static_cast<std::uint8_t>(type));
-  w.U32(sender.value);
+  // A sender id beyond 16 bits cannot be written: it is written as 0xFFFF,
+  // which no decoder accepts (kMaxMemberId).
+  const std::uint32_t id = std::min<std::uint32_t>(sender.value, 0xFFFF);
+  w.U8(static_cast<std::uint8_t>(id >> 8));
+  w.U8(static_cast<std::uint8_t>(id & 0xFF));
+  w.U8(0);  // view: stamped by the engine (StampView)
+  w.U8(0);
 }
 
 void Acks(Writer& w, std::span<const AckEntry> acks) {
@@ -85,6 +93,12 @@ std::string_view ToString(DecodeError e) {
   return "?";
 }
 
+void StampView(std::span<std::byte> packet, std::uint64_t view_id) {
+  if (packet.size() < kHeaderBytes) return;
+  packet[6] = static_cast<std::byte>((view_id >> 8) & 0xFF);
+  packet[7] = static_cast<std::byte>(view_id & 0xFF);
+}
+
 DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
   out.acks.clear();
   out.nacks.clear();
@@ -95,8 +109,11 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
   if (r.U8() != kMagic0 || r.U8() != kMagic1) return DecodeError::kBadMagic;
   if (r.U8() != kVersion) return DecodeError::kBadVersion;
   const std::uint8_t type = r.U8();
-  out.sender = MemberId{r.U32()};
+  const std::uint32_t hi = r.U8();
+  out.sender = MemberId{(hi << 8) | r.U8()};
   if (out.sender.value > kMaxMemberId) return DecodeError::kBadValue;
+  const std::uint32_t view_hi = r.U8();
+  out.view = static_cast<std::uint16_t>((view_hi << 8) | r.U8());
   // Set by Check: distinguishes "a value out of range" from "ran out of bytes".
   bool range_error = false;
   switch (static_cast<PacketType>(type)) {

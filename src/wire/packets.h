@@ -1,5 +1,7 @@
-// The gcast packet formats, version 1. Every packet starts with an 8-byte
-// header: magic "GC", version, type, sender member id (u32, big-endian).
+// The gcast packet formats, version 2. Every packet starts with an 8-byte
+// header: magic "GC", version, type, sender member id (u16, big-endian), view
+// (u16, big-endian: the low 16 bits of the id of the view the sender was in
+// when it handed the packet out, stamped by the engine; 0 without views).
 // Fields after the header are LEB128 varints unless stated.
 //
 //   kChanData  (basic, reliable)  link_seq, ack, origin, origin_seq, len, payload
@@ -27,7 +29,7 @@
 
 namespace gcast::wire {
 
-inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::uint8_t kVersion = 2;  // 2: u16 sender and view in the header
 inline constexpr std::size_t kHeaderBytes = 8;
 // Bounds on counts in a packet, so a forged count cannot make a decoder
 // reserve or loop without limit.
@@ -78,6 +80,7 @@ struct MessageEntry {
 struct Packet {
   PacketType type = PacketType::kChanData;
   MemberId sender;
+  std::uint16_t view = 0;              // the sender's view id, low 16 bits
   std::uint64_t link_seq = 0;          // kChanData
   std::uint64_t ack = 0;               // kChanData, kChanAck
   std::uint64_t seq = 0;               // kIpData: message seq; kStatus: highest sent
@@ -105,6 +108,16 @@ void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
                   std::span<const MessageEntry> messages);
 void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
                   std::uint64_t holding, std::span<const AckEntry> acks);
+
+// Sets the view field of an encoded packet (the engine stamps every packet it
+// hands out with the view it is in).
+void StampView(std::span<std::byte> packet, std::uint64_t view_id);
+// Whether a packet's view field names a later view than `view_id`: serial
+// number arithmetic on 16 bits (RFC 1982), so ids may wrap.
+inline bool ViewIsLater(std::uint16_t packet_view, std::uint64_t view_id) {
+  const auto diff = static_cast<std::uint16_t>(packet_view - static_cast<std::uint16_t>(view_id));
+  return diff != 0 && diff < 0x8000;
+}
 
 // Sizes, for packing batches under a datagram limit.
 std::size_t NackRangeBytes(const NackRange& r);

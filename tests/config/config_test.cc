@@ -432,6 +432,17 @@ TEST(GroupConfig, RejectsASocketBufferOutOfRange) {
                "limits.socket_buffer_bytes: 1024 is out of range 4096..1073741824");
 }
 
+TEST(GroupConfig, PrimaryComponentIsOnByDefaultAndCanBeTurnedOff) {
+  auto on = ParseGroupConfig(WithSection("[timers]\nsuspect_timeout = \"1s\""), "group.toml");
+  ASSERT_TRUE(on.ok()) << on.status().message();
+  EXPECT_TRUE(on->engine.primary_component);
+  auto off = ParseGroupConfig(WithSection("[timers]\nprimary_component = false"), "group.toml");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_FALSE(off->engine.primary_component);
+  EXPECT_ERROR(WithSection("[timers]\nprimary_component = \"no\""),
+               "timers.primary_component: expected a boolean");
+}
+
 TEST(GroupConfig, RejectsATimerThatIsNotADuration) {
   EXPECT_ERROR(WithSection("[timers]\nrto = \"40\""),
                "timers.rto: '40' is not a duration (use e.g. 500us, 10ms, 2s)");

@@ -94,8 +94,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case 2: {
         const std::uint8_t type = static_cast<std::uint8_t>(script.Byte() % 6 + 1);
-        datagram = {std::byte{'G'}, std::byte{'C'}, std::byte{1}, std::byte{type},
-                    std::byte{0},   std::byte{0},   std::byte{0}, std::byte(from.value)};
+        datagram = {std::byte{'G'},           std::byte{'C'}, std::byte{2} /* wire version */,
+                    std::byte{type},          std::byte{0},   std::byte(from.value),
+                    std::byte{script.Byte()}, std::byte{0}};  // a view id, 0..255
         const auto body = script.Take(script.Byte());
         datagram.insert(datagram.end(), body.begin(), body.end());
         engine.OnPacket(from, datagram, now);

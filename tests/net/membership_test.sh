@@ -11,7 +11,9 @@
 # its kill; for safe also uniform agreement); their resident memory
 # must stay flat while traffic goes on after the view change (retained
 # buffers count only the view); member 0 restarted with the same id is
-# refused and exits with status 3 (no rejoin). For every ordering (total orders by
+# refused and exits with status 3 (no rejoin); member 3, cut off, reaches no
+# majority: it blocks (no view of its own) and, when its link comes back up,
+# is refused and exits with status 3. For every ordering (total orders by
 # sequencer and by ISIS) with ip, and a few with reliable.
 # Prints, per run, the time from the kill of member 0 to member 1's first
 # view without it (crash-to-view; CLOCK_MONOTONIC of the traces against
@@ -100,8 +102,17 @@ for combo in "${combos[@]}"; do
   for id in 1 2 4; do rss_late+=("$(rss_kib "${pids[$id]}")"); done
   wait "$again"
   again_code=$?
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  # The network heals: member 3, blocked meanwhile (no majority: it formed no
+  # view of its own), is refused by the view's members and exits with status 3.
   ip -n "${prefix}m4" link set "${prefix}v4" up
+  codes=()
+  for id in 1 2 3 4; do
+    wait "${pids[$id]}" 2>/dev/null
+    codes[id]=$?
+  done
+  cut_off_ok=0
+  if [ "${codes[3]}" = 3 ] && grep -q "blocked" "$dir/err3.txt" &&
+    ! grep -q '"ev":"view"' "$dir/trace3.jsonl"; then cut_off_ok=1; fi
   survivors=("$dir"/trace1.jsonl "$dir"/trace2.jsonl "$dir"/trace4.jsonl)
   views=$(for t in "${survivors[@]}"; do grep -o '"ev":"view","id":[0-9]*,"members":\[[0-9,]*\]' "$t" | tail -1; done | sort -u)
   # crash-to-view: the kill of member 0 to member 1's first view without it.
@@ -123,13 +134,13 @@ for combo in "${combos[@]}"; do
   if [ -s "$dir/trace0.jsonl" ] && [ -n "$(tail -c 1 "$dir/trace0.jsonl")" ]; then echo >>"$dir/trace0.jsonl"; fi
   echo "{\"node\":0,\"ev\":\"crash\",\"t\":$((kill_ms * 1000000))}" >>"$dir/trace0.jsonl"
   if verdict=$("$gcast" check --reliability "$rel" --ordering "$ord" "${survivors[@]}" "$dir/trace0.jsonl" 2>&1) &&
-    [ "$rejoin_ok" = 1 ] &&
+    [ "$rejoin_ok" = 1 ] && [ "$cut_off_ok" = 1 ] &&
     [ "$(echo "$views" | wc -l)" = 1 ] && echo "$views" | grep -q '"members":\[1,2,4\]' &&
     [ "$rss_ok" = 1 ]; then
-    echo "PASS $combo: last view $views; crash to view $crash_to_view (suspect_timeout 1 s); RSS KiB 3 s->5.5 s:$rss_text; member 0 restarted: refused, exit 3; $verdict"
+    echo "PASS $combo: last view $views; crash to view $crash_to_view (suspect_timeout 1 s); RSS KiB 3 s->5.5 s:$rss_text; member 0 restarted: refused, exit 3; member 3 blocked while cut off, refused on healing, exit 3; $verdict"
     passed=$((passed + 1))
   else
-    echo "FAIL $combo: crash to view $crash_to_view; RSS KiB 3 s->5.5 s:$rss_text (slack $rss_slack_kib); restarted member 0 exit $again_code: $(tail -n 2 "$dir/err0-again.txt" | tr '\n' ' ')"
+    echo "FAIL $combo: crash to view $crash_to_view; RSS KiB 3 s->5.5 s:$rss_text (slack $rss_slack_kib); restarted member 0 exit $again_code: $(tail -n 2 "$dir/err0-again.txt" | tr '\n' ' '); member 3 exit ${codes[3]}: $(grep -c blocked "$dir/err3.txt") blocked line(s), $(grep -c '"ev":"view"' "$dir/trace3.jsonl") view(s)"
     for id in 1 2 4; do
       echo "  member $id views: $(grep -o '"ev":"view","id":[0-9]*,"members":\[[0-9,]*\]' "$dir/trace$id.jsonl" | tr '\n' ' ')"
       echo "  member $id stderr: $(tail -n 3 "$dir/err$id.txt" | tr '\n' ' ')"

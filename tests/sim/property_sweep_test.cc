@@ -4,6 +4,8 @@
 // command that replays it.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "sim_fixtures.h"
 
 namespace gcast::testing {
@@ -13,9 +15,44 @@ using SweepParam = std::tuple<Combo, Profile>;
 
 class PropertySweep : public ::testing::TestWithParam<SweepParam> {};
 
+std::string Ms(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) + "us";
+}
+
+// The seed and combination, and the `gcast sim` command that replays the run.
 std::string ReplayCommand(const Combo& c, const SimOptions& o) {
+  std::string cmd = "gcast sim -n " + std::to_string(o.engine.members) + " -r " +
+                    std::string(ToString(o.engine.reliability)) + " -o " +
+                    std::string(ToString(o.engine.ordering)) + " --total " +
+                    std::string(ToString(o.engine.total)) + " --seed " + std::to_string(o.seed) +
+                    " -m " + std::to_string(o.messages) + " --interval " + Ms(o.interval) +
+                    " --heartbeat-interval " + Ms(o.engine.heartbeat_interval) +
+                    " --suspect-timeout " + Ms(o.engine.suspect_timeout);
+  auto num = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", x);
+    return std::string(buf);
+  };
+  if (o.loss > 0) cmd += " --loss " + num(o.loss);
+  if (o.correlated_loss > 0) cmd += " --correlated-loss " + num(o.correlated_loss);
+  if (o.dup > 0) cmd += " --dup " + num(o.dup);
+  if (o.reorder > 0) cmd += " --reorder " + num(o.reorder);
+  for (const auto& x : o.crashes) {
+    cmd += " --crash " + std::to_string(x.member.value) + "@" + Ms(x.at) +
+           (x.mid_multicast ? ":mid" : "");
+  }
+  for (const auto& p : o.partitions) {
+    cmd += " --partition ";
+    for (std::size_t i = 0; i < p.side.size(); ++i) {
+      cmd += (i ? "," : "") + std::to_string(p.side[i].value);
+    }
+    cmd += "@" + Ms(p.from) + "-" + Ms(p.to);
+  }
+  if (!o.engine.primary_component) cmd += " --partitionable";
+  if (o.engine.bundle_bytes > 0)
+    cmd += " (bundle_bytes " + std::to_string(o.engine.bundle_bytes) + ")";
   return "seed " + std::to_string(o.seed) + " (" + ComboName(c) + ", " +
-         std::to_string(o.engine.members) + " members)";
+         std::to_string(o.engine.members) + " members): " + cmd;
 }
 
 TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
@@ -24,6 +61,8 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
   std::uint64_t complete = 0;
   for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
     SimOptions o = Scenario(combo, profile, seed);
+    if (std::getenv("GCAST_SWEEP_VERBOSE"))
+      std::fprintf(stderr, "%s\n", ReplayCommand(combo, o).c_str());
     auto r = RunSimulation(o, Promised(combo, o));
     ASSERT_TRUE(r.ok()) << r.status().message();
     if (!r->check.ok()) {
@@ -33,7 +72,8 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
     }
     if (r->complete) ++complete;
     // Without crashes nothing may stall: every message reaches every member.
-    if (o.crashes.empty()) {
+    const bool faults = !o.crashes.empty() || !o.partitions.empty();
+    if (!faults) {
       ASSERT_TRUE(r->complete) << ReplayCommand(combo, o) << " stalled";
       ASSERT_EQ(r->multicasts, o.messages);
       ASSERT_EQ(r->deliveries, std::uint64_t{o.messages} * o.engine.members);
@@ -43,7 +83,7 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
     // or ISIS's agreement to the survivors. Every correct member delivers
     // every message of every correct sender and whatever any correct member
     // delivered (no stall).
-    if (!o.crashes.empty() && PromisesAgreement(combo.reliability)) {
+    if (faults && PromisesAgreement(combo.reliability)) {
       ASSERT_TRUE(r->complete) << ReplayCommand(combo, o) << " stalled";
       ASSERT_TRUE(r->liveness_checked) << ReplayCommand(combo, o);
     }
@@ -58,8 +98,9 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
 std::vector<SweepParam> AllParams() {
   std::vector<SweepParam> out;
   for (const auto& c : AllCombos()) {
-    for (auto p : {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
-                   Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes}) {
+    for (auto p :
+         {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
+          Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes, Profile::kPartition}) {
       out.emplace_back(c, p);
     }
   }

@@ -310,6 +310,41 @@ TEST(Regression, ReviewedCrashRunsKeepEveryPropertyAndComplete) {
   }
 }
 
+// The run that showed the crash-stop model's hole: member 0 crashes, member
+// 3 is cut off for longer than suspect_timeout and comes back. With the
+// primary component (the default) member 3 blocks, is removed and refused;
+// every property holds. Partitionable, it forms view [3] of its own and the
+// checker reports what diverged.
+TEST(Partition, AMinorityBlocksInsteadOfDivergingAndIsRemovedOnHealing) {
+  // gcast sim -n 4 -r safe -o causal-total --total isis --heartbeat-interval 20ms
+  // --suspect-timeout 100ms --seed 4256 -m 100 --interval 2ms --loss 0.1
+  // --partition 3@255ms-530ms --crash 0@195ms:mid [--partitionable]
+  for (const bool primary : {true, false}) {
+    SimOptions o = Group(Reliability::kSafe, Ordering::kCausalTotal, 4, 100);
+    o.engine.total = TotalAlgorithm::kIsis;
+    o.engine.heartbeat_interval = std::chrono::milliseconds(20);
+    o.engine.suspect_timeout = std::chrono::milliseconds(100);
+    o.engine.primary_component = primary;
+    o.seed = 4256;
+    o.interval = std::chrono::milliseconds(2);
+    o.loss = 0.1;
+    o.partitions = {SimPartition{
+        {MemberId{3}}, std::chrono::milliseconds(255), std::chrono::milliseconds(530)}};
+    o.crashes = {SimCrash{MemberId{0}, std::chrono::milliseconds(195), true}};
+    CheckOptions check = CheckOptions::ForOrdering(o.engine.ordering);
+    check.uniform_agreement = true;
+    auto r = RunSimulation(o, check);
+    ASSERT_TRUE(r.ok());
+    if (primary) {
+      EXPECT_TRUE(r->check.ok()) << r->check.violations.front().detail;
+      EXPECT_TRUE(r->complete);
+      EXPECT_EQ(r->excluded, 1u);  // member 3, refused on healing
+    } else {
+      EXPECT_FALSE(r->check.ok()) << "partitionable: the sides should have diverged";
+    }
+  }
+}
+
 // Seeds that failed while gcast was developed. Each stays, with what it found.
 struct Regression {
   Combo combo;
@@ -358,6 +393,29 @@ TEST(Regression, SeedsThatOnceFailedStayFixed) {
        3,
        "a correct sender's message depended on a crashed member's message that basic never "
        "brought to every survivor: it could not be delivered there (basic + causal now relays)"},
+      {{Reliability::kReliable, Ordering::kNone, TotalAlgorithm::kSequencer},
+       Profile::kPartition,
+       198,
+       "a member that suspected the coordinator during a brief cut ignored its proposals for "
+       "good; nobody else suspected the coordinator: the next view change stalled (a "
+       "coordinator now suspects members that do not answer its proposal)"},
+      {{Reliability::kIp, Ordering::kFifo, TotalAlgorithm::kSequencer},
+       Profile::kPartition,
+       70,
+       "bodies a cut dropped could not be handed up when a later proposal's cut included "
+       "their origin again (beyond a cut they are held now, dropped only at the installation)"},
+      {{Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kIsis},
+       Profile::kPartition,
+       48,
+       "a member that had flushed one coordinator's proposal followed a rival's, then refused "
+       "the first one's Install: two views from one base (a member with a cut now stays with "
+       "its coordinator)"},
+      {{Reliability::kReliable, Ordering::kFifo, TotalAlgorithm::kSequencer},
+       Profile::kPartition,
+       90,
+       "two coordinators outbid each other's proposal ids at once, for ever; both then "
+       "blocked (outbidding waits a heartbeat interval; blocked members are not followed "
+       "and resume when a quorum answers)"},
   };
   for (const auto& c : cases) {
     SimOptions o = Scenario(c.combo, c.profile, c.seed);

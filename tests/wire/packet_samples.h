@@ -48,6 +48,7 @@ inline std::vector<std::byte> ReEncode(const Packet& p) {
       EncodeStatus(out, p.sender, p.seq, p.holding, p.acks);
       break;
   }
+  StampView(out, p.view);
   return out;
 }
 

@@ -42,7 +42,7 @@ DecodeError DecodeCopy(std::span<const std::byte> bytes) {
 std::vector<std::byte> Raw(PacketType type, std::initializer_list<int> fields) {
   std::vector<std::byte> out = {
       std::byte{'G'}, std::byte{'C'}, std::byte{kVersion}, static_cast<std::byte>(type),
-      std::byte{0},   std::byte{0},   std::byte{0},        std::byte{1}};
+      std::byte{0},   std::byte{1},   std::byte{0},        std::byte{0}};
   for (int f : fields) out.push_back(static_cast<std::byte>(f));
   return out;
 }
@@ -291,8 +291,21 @@ TEST(Packets, BadMagicIsRejected) {
   }
 }
 
+TEST(Packets, ViewIsStampedAndComparedAcrossWraparound) {
+  auto bytes = ValidSamples()[0].bytes;
+  StampView(bytes, 0x12345);
+  Packet p;
+  ASSERT_EQ(DecodeCopy(bytes, p), DecodeError::kOk);
+  EXPECT_EQ(p.view, 0x2345);
+  EXPECT_TRUE(ViewIsLater(p.view, 0x12344));
+  EXPECT_FALSE(ViewIsLater(p.view, 0x12345));
+  EXPECT_FALSE(ViewIsLater(p.view, 0x12346));
+  EXPECT_TRUE(ViewIsLater(0x0001, 0xFFFF));  // wrapped: view 0x10001 after 0xFFFF
+  EXPECT_FALSE(ViewIsLater(0xFFFF, 0x10001));
+}
+
 TEST(Packets, OtherVersionsAreRejected) {
-  for (int version : {0, 2, 255}) {
+  for (int version : {0, 1, 3, 255}) {
     auto bytes = ValidSamples()[0].bytes;
     bytes[2] = static_cast<std::byte>(version);
     EXPECT_EQ(DecodeCopy(bytes), DecodeError::kBadVersion) << version;

@@ -32,6 +32,7 @@ struct SimArgs {
   std::string until = "60s";
   std::string heartbeat_interval = "100ms";
   std::string suspect_timeout = "1s";
+  bool partitionable = false;
   std::string trace;
   bool trace_packets = false;
   std::string svg;
@@ -245,13 +246,14 @@ int RunSim(const SimArgs& a) {
     o.trace = &svg_trace;
     o.trace_packets = true;
   }
-  const bool crashes = !o.crashes.empty();
+  o.engine.primary_component = !a.partitionable;
+  const bool crashes = !o.crashes.empty() || !o.partitions.empty();
   // Without failure detection (suspect_timeout 0) a total order waits for a
   // crashed member forever: then only safety can be checked.
   o.safety_only_on_stall =
       crashes && PromisesTotal(o.engine.ordering) && o.engine.suspect_timeout == Duration::zero();
   CheckOptions check = CheckOptions::ForOrdering(o.engine.ordering);
-  // basic does not promise agreement when a sender crashes.
+  // basic does not promise agreement when a sender crashes (or is cut off).
   check.agreement = PromisesAgreement(o.engine.reliability) || !crashes;
   check.uniform_agreement = PromisesUniformAgreement(o.engine.reliability);
   const bool show_progress = !a.quiet && !a.json && o.messages >= 1000;
@@ -320,6 +322,10 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
                   "A member not heard from this long is suspected and removed by a view "
                   "change; 0s = static group (a crashed member then stalls total order)")
       ->capture_default_str();
+  sim->add_flag("--partitionable", args->partitionable,
+                "Let every side of a partition form its own view (no primary component): "
+                "without it a side with no majority of the view blocks until it is taken back "
+                "or removed");
   sim->add_option("--jitter", args->jitter, "Mean of the exponential extra delay")
       ->capture_default_str();
   sim->add_option("--loss", args->loss, "Independent loss probability per receiver")
