@@ -162,7 +162,9 @@ class EngineImpl final : public Engine, private MembershipHost {
       AfterInput(now);
       return;
     }
-    membership_.HeardInView(from);
+    if (packet_.view == static_cast<std::uint16_t>(membership_.view_id())) {
+      membership_.HeardInView(from);
+    }
     reliability_->OnPacket(packet_, now);
     Pump(now);
     AfterInput(now);

@@ -161,7 +161,10 @@ bool Membership::OnHeard(MemberId from, TimePoint now) {
       refuse_due_[from.value] = now + options_.heartbeat_interval;
       std::vector<std::byte> bytes;
       Header(bytes, Type::kRefuse);
-      wire::Writer(bytes).Varint(incarnation_of_[from.value]);
+      // The incarnation only for a restarted member (its earlier process was
+      // here); a member merely removed is told 0, so that it excludes itself
+      // only if the refusal comes from a later view than its own.
+      wire::Writer(bytes).Varint(restarted_[from.value] ? incarnation_of_[from.value] : 0);
       SendTo(from, std::move(bytes));
     }
     return false;
@@ -211,7 +214,9 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
   if (!OnHeard(from, now)) return;
   peer_view_[from.value] = std::max(peer_view_[from.value], their_view);
   highest_seen_ = std::max(highest_seen_, their_seen);
-  if (their_view <= view_id_) HeardInView(from);
+  // Only a member still in our very view counts (one in an earlier view may
+  // be about to refuse ours).
+  if (their_view == view_id_) HeardInView(from);
   bool ok = true;
   switch (type) {
     case Type::kHeartbeat:
