@@ -431,7 +431,9 @@ class EngineImpl final : public Engine, private MembershipHost {
         }
         HandUp(std::move(d));
       }
-      if (safe_) ReleaseStable(/*all=*/false);
+      // Blocked, the ordering layer is frozen and, unlike after a flush, no
+      // view change settles what reaches it: stable bodies wait for the thaw.
+      if (safe_ && !membership_.blocked()) ReleaseStable(/*all=*/false);
       ordering_->Flush();
       if (ordering_->control.empty()) return;
       while (!ordering_->control.empty()) {

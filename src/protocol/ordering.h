@@ -48,7 +48,8 @@ class OrderingLayer {
   // view is installed (what is held then is settled by OnViewChange).
   virtual void Freeze() {}
   // The freeze ends without a view change (a blocked member reaches a quorum
-  // again; nothing reached the ordering layer meanwhile).
+  // again; the engine passed nothing up meanwhile, safe's stable bodies
+  // included).
   virtual void Thaw() {}
   // Before view `view_id` is installed, every surviving member holds the same
   // bodies of the old view (the flush): deliver, by a rule every member
