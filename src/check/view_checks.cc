@@ -2,8 +2,11 @@
 //
 // One pass over the events keeps, per node, its installed views and the view
 // it is in; each delivery records (message -> view) at its first deliverer
-// and is compared at every later one. Correct nodes' view sequences are
-// compared with the first correct node's. O(E log E).
+// and is compared at every later one. Every node's views, crashed or
+// removed ones' too, must form one history: a view has one successor (the
+// view each node installs right after it, the first one after the initial
+// view 0). Correct nodes' view sequences are compared with the first
+// correct node's. O(E log E).
 // Thread-safety: plain functions.
 #include <map>
 #include <string>
@@ -27,6 +30,8 @@ void CheckViews(const std::vector<TraceEvent>& events, Reporter& reporter) {
   std::map<std::uint64_t, std::vector<MemberId>> members;  // view id -> members
   std::map<std::pair<std::uint32_t, MessageId>, bool> seen;
   std::map<MessageId, std::pair<std::uint64_t, std::uint32_t>> first;  // -> (view, node)
+  // view id -> (the view installed next after it, by which node)
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::uint32_t>> successor;
   for (const TraceEvent& e : events) {
     const std::uint32_t n = e.node.value;
     auto& views = installed[n];
@@ -43,6 +48,16 @@ void CheckViews(const std::vector<TraceEvent>& events, Reporter& reporter) {
         reporter.Add(Property::kViewAgreement,
                      "member " + Str(e.node) + " installed view " + std::to_string(e.view_id) +
                          " after view " + std::to_string(views.back()),
+                     {});
+      }
+      const std::uint64_t previous = views.empty() ? 0 : views.back();
+      auto [next, new_successor] = successor.emplace(previous, std::pair(e.view_id, n));
+      if (!new_successor && next->second.first != e.view_id) {
+        reporter.Add(Property::kViewAgreement,
+                     "view " + std::to_string(previous) + " has two successors: member " +
+                         std::to_string(next->second.second) + " installed view " +
+                         std::to_string(next->second.first) + " after it, member " + Str(e.node) +
+                         " view " + std::to_string(e.view_id),
                      {});
       }
       views.push_back(e.view_id);

@@ -4,14 +4,16 @@
 // id the sender has seen, sender's incarnation, then by type:
 //   kHeartbeat  -
 //   kPropose    id, base view id, members
-//   kState      id, n, n x (origin, ranges)
-//   kCut        id, members, n, n x (origin, ranges)
+//   kState      id, n, n x (origin, ranges), flushed (0, or 1 and the last
+//               cut flushed: proposal id, its coordinator, cut)
+//   kCut        id, cut
 //   kFlushed    id
-//   kInstall    id, members
+//   kInstall    view id, creator, members
 //   kRefuse     incarnation  (to a removed or restarted member: "you are not in
 //                             my view"; the incarnation refused, 0 if unknown)
 //   kBlocked    -            (the sender reaches no quorum of its view)
-// members: n, n x member id; ranges: n, n x (first, last).
+// members: n, n x member id; ranges: n, n x (first, last); cut: view id,
+// creator, members, n, n x (origin, ranges).
 // Decoding is bounds-checked; a malformed datagram is dropped and counted.
 #include "protocol/membership.h"
 
@@ -25,7 +27,9 @@ namespace {
 
 constexpr std::uint8_t kMagic0 = 'G';
 constexpr std::uint8_t kMagic1 = 'M';
-constexpr std::uint8_t kVersion = 3;  // 2: incarnation in the header; 3: kBlocked
+// 2: incarnation in the header; 3: kBlocked; 4: flushed cuts are binding
+// (State reports one, Cut and Install name the cut's view and creator)
+constexpr std::uint8_t kVersion = 4;
 constexpr std::uint64_t kMaxRanges = 1 << 16;
 
 void WriteMembers(wire::Writer& w, const std::vector<bool>& members) {
@@ -82,6 +86,20 @@ bool ReadOrigins(wire::Reader& r, std::uint32_t n, std::vector<SeqRanges>& out) 
     if (o >= n || !ReadRanges(r, out[o])) return false;
   }
   return r.ok();
+}
+
+void WriteCut(wire::Writer& w, const Cut& cut) {
+  w.Varint(cut.view);
+  w.Varint(cut.creator);
+  WriteMembers(w, cut.members);
+  WriteOrigins(w, cut.per_origin);
+}
+
+bool ReadCut(wire::Reader& r, std::uint32_t n, Cut& cut) {
+  cut.view = r.Varint();
+  const std::uint64_t creator = r.VarintAtMost(n - 1);
+  cut.creator = static_cast<std::uint32_t>(creator);
+  return ReadMembers(r, n, cut.members) && ReadOrigins(r, n, cut.per_origin);
 }
 
 std::vector<MemberId> List(const std::vector<bool>& members) {
@@ -243,14 +261,24 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
     case Type::kState: {
       const std::uint64_t id = r.Varint();
       std::vector<SeqRanges> held;
-      ok = ReadOrigins(r, n, held) && r.AtEnd();
-      if (ok) OnState(from, id, std::move(held), now);
+      ok = ReadOrigins(r, n, held);
+      std::optional<FlushedCut> flushed;
+      if (ok && r.VarintAtMost(1) == 1) {
+        FlushedCut f;
+        f.id = r.Varint();
+        f.coordinator = static_cast<std::uint32_t>(r.VarintAtMost(n - 1));
+        ok = ReadCut(r, n, f.cut);
+        f.cut.id = f.id;
+        flushed = std::move(f);
+      }
+      ok = ok && r.AtEnd();
+      if (ok) OnState(from, id, std::move(held), std::move(flushed), now);
       break;
     }
     case Type::kCut: {
       Cut cut;
       cut.id = r.Varint();
-      ok = ReadMembers(r, n, cut.members) && ReadOrigins(r, n, cut.per_origin) && r.AtEnd();
+      ok = ReadCut(r, n, cut) && r.AtEnd();
       if (ok) OnCutMsg(from, std::move(cut), now);
       break;
     }
@@ -262,9 +290,10 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
     }
     case Type::kInstall: {
       const std::uint64_t id = r.Varint();
+      const auto creator = static_cast<std::uint32_t>(r.VarintAtMost(n - 1));
       std::vector<bool> members;
       ok = ReadMembers(r, n, members) && r.AtEnd();
-      if (ok) OnInstallMsg(from, id, members, now);
+      if (ok) OnInstallMsg(from, id, creator, members, now);
       break;
     }
     default:
@@ -301,7 +330,7 @@ void Membership::Tick(TimePoint now) {
       if (!p.members[m] || m == self_.value) continue;
       if (!p.reported[m]) {
         SendPropose(MemberId{m});
-      } else if (p.cut_sent && !p.flushed[m]) {
+      } else if (p.sent && !p.flushed[m]) {
         SendCut(MemberId{m});
       }
     }
@@ -310,7 +339,9 @@ void Membership::Tick(TimePoint now) {
   // not moved on (the coordinator may have crashed right after installing).
   if (resend && !accepted_ && !proposal_ && Lagging()) {
     for (std::uint32_t m = 0; m < view_.size(); ++m) {
-      if (view_[m] && m != self_.value && peer_view_[m] < view_id_) SendInstall(MemberId{m});
+      if (view_[m] && m != self_.value && peer_view_[m] < view_id_) {
+        SendInstall(MemberId{m}, view_id_, view_creator_, view_);
+      }
     }
   }
   // Blocked: tell the others (they stop following this member, and their
@@ -323,7 +354,7 @@ void Membership::Tick(TimePoint now) {
   if (accepted_ && resend) Participate(now);
   if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
     flushed_ = true;
-    flushed_for_ = Accepted{accepted_->id, accepted_->coordinator, accepted_->members};
+    flushed_for_ = FlushedCut{accepted_->id, accepted_->coordinator.value, *cut_};
     SendFlushed(now);
   } else if (resend && flushed_ && accepted_) {
     SendFlushed(now);
@@ -372,6 +403,17 @@ void Membership::Suspect(TimePoint now) {
                    std::to_string(options_.suspect_timeout.count() / 1000000) + "ms",
                now);
   }
+  // A member of our view that still announces an older one long after we
+  // installed it cannot install it (it did not flush its cut): it is
+  // removed by the next view (its Install excludes it).
+  if (view_id_ > 0 && now - installed_at_ >= 3 * options_.suspect_timeout) {
+    for (std::uint32_t m = 0; m < view_.size(); ++m) {
+      if (!view_[m] || m == self_.value || suspected_[m] || peer_view_[m] >= view_id_) continue;
+      SuspectOne(
+          m, "member " + std::to_string(m) + " did not install view " + std::to_string(view_id_),
+          now);
+    }
+  }
   SuspectSilentParticipants(now);
 }
 
@@ -389,10 +431,9 @@ void Membership::SuspectOne(std::uint32_t m, std::string reason, TimePoint now) 
 void Membership::SuspectSilentParticipants(TimePoint now) {
   if (!proposal_) return;
   const Proposal& p = *proposal_;
-  if (waiting_since_.size() != view_.size()) waiting_since_.assign(view_.size(), std::nullopt);
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (!p.members[m] || m == self_.value || suspected_[m]) continue;
-    const bool waiting = !p.reported[m] || (p.cut_sent && !p.flushed[m]);
+    const bool waiting = !p.reported[m] || (p.sent && !p.flushed[m]);
     if (!waiting) {
       waiting_since_[m].reset();
       continue;
@@ -517,7 +558,8 @@ void Membership::StartProposal(std::vector<bool> members, TimePoint now) {
                        std::vector<bool>(n, false),
                        std::vector<bool>(n, false),
                        std::vector<SeqRanges>(n),
-                       false,
+                       std::nullopt,
+                       std::nullopt,
                        now};
   SendPropose(std::nullopt);
   OnPropose(self_, id, view_id_, proposal_->members, now);
@@ -538,7 +580,8 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
   highest_seen_ = std::max(highest_seen_, id);
   blocked_peer_[from.value] = false;  // it proposes: it reaches a quorum
   if (base < view_id_ && view_id_ > 0) {
-    SendInstall(from);  // the proposer missed the installation of our view
+    // The proposer missed the installation of our view.
+    SendInstall(from, view_id_, view_creator_, view_);
     return;
   }
   if (base != view_id_) return;
@@ -554,10 +597,11 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
       !suspected_[accepted_->coordinator.value] && !blocked_peer_[accepted_->coordinator.value]) {
     return;
   }
-  // (The same id from another coordinator: two proposed at once; the one we
-  // deem rightful now wins.)
+  // Proposals are ordered by (id, coordinator), and a member never goes back
+  // to a lower one: a cut it would flush for that one could no longer be
+  // the binding one (see OnState).
   if (accepted_ &&
-      (id < accepted_->id || (id == accepted_->id && from == accepted_->coordinator))) {
+      std::pair(id, from.value) <= std::pair(accepted_->id, accepted_->coordinator.value)) {
     // A rival proposal that lost: tell its coordinator the highest id we have
     // seen (every header carries it), so that it restarts above it.
     if (from != accepted_->coordinator) {
@@ -584,7 +628,7 @@ void Membership::SendState(TimePoint now) {
     if (view_[o]) host_.HeldRanges(o, held[o]);
   }
   if (accepted_->coordinator == self_) {
-    OnState(self_, accepted_->id, std::move(held), now);
+    OnState(self_, accepted_->id, std::move(held), flushed_for_, now);
     return;
   }
   std::vector<std::byte> bytes;
@@ -592,11 +636,17 @@ void Membership::SendState(TimePoint now) {
   wire::Writer w(bytes);
   w.Varint(accepted_->id);
   WriteOrigins(w, held);
+  w.Varint(flushed_for_ ? 1 : 0);
+  if (flushed_for_) {
+    w.Varint(flushed_for_->id);
+    w.Varint(flushed_for_->coordinator);
+    WriteCut(w, flushed_for_->cut);
+  }
   SendTo(accepted_->coordinator, std::move(bytes));
 }
 
 void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges> held,
-                         TimePoint now) {
+                         std::optional<FlushedCut> flushed, TimePoint now) {
   if (!proposal_ || proposal_->id != id || !proposal_->members[from.value]) return;
   Proposal& p = *proposal_;
   if (p.reported[from.value]) return;
@@ -604,12 +654,45 @@ void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges>
   for (std::uint32_t o = 0; o < held.size(); ++o) {
     if (view_[o]) UniteRanges(p.cut[o], held[o]);
   }
+  if (flushed && (!p.binding || std::pair(flushed->id, flushed->coordinator) >
+                                    std::pair(p.binding->id, p.binding->coordinator))) {
+    p.binding = std::move(flushed);
+  }
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (p.members[m] && !p.reported[m]) return;
   }
-  p.cut_sent = true;
+  // A cut some member flushed may have been installed by the members of its
+  // proposal (they all flushed it): it is sent again, whatever our members.
+  // (Had it been installed, every member of its proposal flushed it, and one
+  // of them is in ours and reports it or a later proposal's cut, which by
+  // the same rule carried it again.) Otherwise we form the cut.
+  if (p.binding) {
+    p.sent = p.binding->cut;
+  } else {
+    p.sent = Cut{p.id, p.id, self_.value, p.members, p.cut};
+  }
+  p.sent->id = p.id;
   SendCut(std::nullopt);
-  OnCutMsg(self_, Cut{p.id, p.members, p.cut}, now);
+  OnCutMsg(self_, *p.sent, now);
+}
+
+bool Membership::Within(const Cut& cut) const {
+  SeqRanges passed;
+  for (std::uint32_t o = 0; o < view_.size(); ++o) {
+    if (!view_[o]) continue;
+    passed.clear();
+    host_.HeldRanges(o, passed);
+    for (const auto& r : passed) {
+      if (!RangesContain(cut.per_origin[o], r.first) || !RangesContain(cut.per_origin[o], r.last)) {
+        return false;
+      }
+      // Both ends inside one range of the cut (ranges are merged).
+      auto it = std::upper_bound(cut.per_origin[o].begin(), cut.per_origin[o].end(), r.first,
+                                 [](std::uint64_t s, const auto& x) { return s < x.first; });
+      if (std::prev(it)->last < r.last) return false;
+    }
+  }
+  return true;
 }
 
 void Membership::SendCut(std::optional<MemberId> to) {
@@ -617,16 +700,21 @@ void Membership::SendCut(std::optional<MemberId> to) {
   Header(bytes, Type::kCut);
   wire::Writer w(bytes);
   w.Varint(proposal_->id);
-  WriteMembers(w, proposal_->members);
-  WriteOrigins(w, proposal_->cut);
+  WriteCut(w, *proposal_->sent);
   SendTo(to, std::move(bytes));
 }
 
 void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
   if (!accepted_ || accepted_->id != cut.id || accepted_->coordinator != from || cut_) return;
-  // Bodies beyond an earlier flushed cut may now be handed up: that earlier
-  // view can no longer be installed here.
-  if (flushed_for_ && flushed_for_->id != cut.id) flushed_for_.reset();
+  // A member of the cut's view that handed up more than the cut holds (it
+  // flushed a larger cut that was never installed) must not flush this one:
+  // it would deliver more in the old view than the others. Its coordinator
+  // suspects it for not answering, and the view that comes of this cut
+  // removes it (it cannot install it).
+  if (cut.members[self_.value] && !Within(cut)) {
+    outbox_.stats->packets_invalid++;
+    return;
+  }
   cut_ = std::move(cut);
   host_.OnCut(*cut_, now);
 }
@@ -644,29 +732,34 @@ void Membership::SendFlushed(TimePoint now) {
 }
 
 void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now) {
-  if (!proposal_ || proposal_->id != id || !proposal_->cut_sent) return;
+  if (!proposal_ || proposal_->id != id || !proposal_->sent) return;
   Proposal& p = *proposal_;
   p.flushed[from.value] = true;
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (p.members[m] && !p.flushed[m]) return;
   }
-  const std::uint64_t vid = p.id;
-  const std::vector<bool> members = p.members;
-  Install(vid, members, now);
-  SendInstall(std::nullopt);
+  const Cut cut = *p.sent;
+  SendInstall(std::nullopt, cut.view, cut.creator, cut.members);
+  if (!cut.members[self_.value]) {  // a binding cut that removes us
+    Exclude(now, "removed from view " + std::to_string(cut.view));
+    return;
+  }
+  Install(cut.view, cut.creator, cut.members, now);
 }
 
-void Membership::SendInstall(std::optional<MemberId> to) {
+void Membership::SendInstall(std::optional<MemberId> to, std::uint64_t id, std::uint32_t creator,
+                             const std::vector<bool>& members) {
   std::vector<std::byte> bytes;
   Header(bytes, Type::kInstall);
   wire::Writer w(bytes);
-  w.Varint(view_id_);
-  WriteMembers(w, view_);
+  w.Varint(id);
+  w.Varint(creator);
+  WriteMembers(w, members);
   SendTo(to, std::move(bytes));
 }
 
-void Membership::OnInstallMsg(MemberId from, std::uint64_t id, const std::vector<bool>& members,
-                              TimePoint now) {
+void Membership::OnInstallMsg(MemberId from, std::uint64_t id, std::uint32_t creator,
+                              const std::vector<bool>& members, TimePoint now) {
   if (id <= view_id_) {
     // Tell the sender we are there (it resends until it hears our view).
     if (id == view_id_) {
@@ -681,19 +774,22 @@ void Membership::OnInstallMsg(MemberId from, std::uint64_t id, const std::vector
     return;
   }
   // From the coordinator or from any member that installed it: this member
-  // must have reached the cut of that very proposal, and handed nothing up
-  // beyond it since.
-  const bool current =
-      accepted_ && accepted_->id == id && accepted_->members == members && flushed_;
-  const bool earlier = flushed_for_ && flushed_for_->id == id && flushed_for_->members == members;
-  if (!current && !earlier) return;
-  Install(id, members, now);
+  // must have reached that very cut, and handed nothing up beyond it since
+  // (it flushed no other cut after it).
+  if (!flushed_for_ || flushed_for_->cut.view != id || flushed_for_->cut.creator != creator ||
+      flushed_for_->cut.members != members) {
+    return;
+  }
+  Install(id, creator, members, now);
 }
 
-void Membership::Install(std::uint64_t id, const std::vector<bool>& members, TimePoint now) {
+void Membership::Install(std::uint64_t id, std::uint32_t creator, const std::vector<bool>& members,
+                         TimePoint now) {
   const std::vector<bool> old = view_;
   view_ = members;
   view_id_ = id;
+  view_creator_ = creator;
+  installed_at_ = now;
   highest_seen_ = std::max(highest_seen_, id);
   accepted_.reset();
   cut_.reset();

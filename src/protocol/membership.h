@@ -16,6 +16,15 @@
 // (Install). A proposal that loses a member restarts with a higher id.
 // Every message is resent each heartbeat_interval until answered.
 // A member that learns it is not in the view stops for good (excluded).
+// A flushed cut is binding (Paxos: proposals are ballots, a cut is the
+// value): every member reports in its State the last cut it flushed (and
+// under which proposal); a coordinator that receives one sends the one of
+// the highest proposal again instead of forming its own, with that cut's
+// view id and members. A view is installed only once every member of its
+// proposal flushed its cut, and any two proposals share a member (quorums of
+// one view), so a later proposal from the same view either carries an
+// installed cut again or no member of it can still flush the earlier one
+// (it follows a higher proposal): one view has one successor.
 // Primary component (EngineOptions::primary_component): a view change needs a
 // quorum of the current view; a member whose unsuspected members are fewer
 // blocks (frozen, no view of its own), asks for a view change each
@@ -48,8 +57,14 @@ using SeqRanges = std::vector<GapTracker::Range>;
 void UniteRanges(SeqRanges& a, const SeqRanges& b);
 bool RangesContain(const SeqRanges& ranges, std::uint64_t seq);
 
+// A view change's outcome: the view it installs and what every member of
+// that view hands up in the old view first. Formed once, by the coordinator
+// of proposal (view, creator); a later proposal may carry it again (it is
+// binding once anyone flushed it: see Membership).
 struct Cut {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;               // the proposal it is flushed under
+  std::uint64_t view = 0;             // the view id it installs
+  std::uint32_t creator = 0;          // the coordinator that formed it
   std::vector<bool> members;          // the view being installed, by member id
   std::vector<SeqRanges> per_origin;  // by member id: bodies every member must hold
 };
@@ -93,6 +108,7 @@ class Membership {
   // never withdrawn, except by a blocked member: it counts on everyone it
   // hears again, and resumes once they are a quorum (Coordinate).
   void HeardInView(MemberId from) {
+    if (peer_view_[from.value] < view_id_) peer_view_[from.value] = view_id_;
     if (blocked_ && suspected_[from.value] && !restarted_[from.value]) {
       suspected_[from.value] = false;
       if (from.value < waiting_since_.size()) waiting_since_[from.value].reset();
@@ -123,17 +139,24 @@ class Membership {
     kRefuse = 7,
     kBlocked = 8
   };
-  struct Accepted {
+  struct Accepted {  // a proposal this member follows
     std::uint64_t id;
     MemberId coordinator;
-    std::vector<bool> members;
+    std::vector<bool> members;  // who flushes under it
+  };
+  struct FlushedCut {  // the last cut this member flushed, and under which proposal
+    std::uint64_t id;
+    std::uint32_t coordinator;
+    Cut cut;
   };
   struct Proposal {  // as coordinator
     std::uint64_t id;
     std::vector<bool> members;
     std::vector<bool> reported, flushed;
-    std::vector<SeqRanges> cut;
-    bool cut_sent = false;
+    std::vector<SeqRanges> cut;  // the union of the States' holdings
+    // The highest-proposal cut a member reported flushed: sent instead of ours.
+    std::optional<FlushedCut> binding;
+    std::optional<Cut> sent;  // the cut sent, once every member reported
     TimePoint started{};
   };
 
@@ -143,7 +166,8 @@ class Membership {
   void SendState(TimePoint now);
   void SendCut(std::optional<MemberId> to);
   void SendFlushed(TimePoint now);
-  void SendInstall(std::optional<MemberId> to);
+  void SendInstall(std::optional<MemberId> to, std::uint64_t id, std::uint32_t creator,
+                   const std::vector<bool>& members);
 
   void Suspect(TimePoint now);
   void SuspectOne(std::uint32_t m, std::string reason, TimePoint now);
@@ -161,12 +185,17 @@ class Membership {
   void StartProposal(std::vector<bool> members, TimePoint now);
   void OnPropose(MemberId from, std::uint64_t id, std::uint64_t base, std::vector<bool> members,
                  TimePoint now);
-  void OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges> held, TimePoint now);
+  void OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges> held,
+               std::optional<FlushedCut> flushed, TimePoint now);
   void OnCutMsg(MemberId from, Cut cut, TimePoint now);
   void OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now);
-  void OnInstallMsg(MemberId from, std::uint64_t id, const std::vector<bool>& members,
-                    TimePoint now);
-  void Install(std::uint64_t id, const std::vector<bool>& members, TimePoint now);
+  void OnInstallMsg(MemberId from, std::uint64_t id, std::uint32_t creator,
+                    const std::vector<bool>& members, TimePoint now);
+  void Install(std::uint64_t id, std::uint32_t creator, const std::vector<bool>& members,
+               TimePoint now);
+  // Whether everything this member handed up lies within `cut` (else flushing
+  // it would deliver more in the old view here than at its other members).
+  bool Within(const Cut& cut) const;
   void Exclude(TimePoint now, const std::string& why);
   void Participate(TimePoint now);
   // Some member of the installed view still announces an older view.
@@ -187,6 +216,8 @@ class Membership {
   std::deque<GroupEvent>& events_;
   std::vector<bool> view_;
   std::uint64_t view_id_ = 0;
+  std::uint32_t view_creator_ = 0;  // the coordinator that formed the view's cut
+  TimePoint installed_at_{};
   std::uint64_t highest_seen_ = 0;  // highest proposal id seen anywhere
   std::vector<TimePoint> last_heard_;
   std::vector<bool> suspected_;
@@ -203,16 +234,17 @@ class Membership {
   // waiting for its State (or its Flushed); a member that does not answer
   // for 3 x suspect_timeout is suspected (it suspects us, or follows another
   // coordinator).
-  std::vector<std::optional<TimePoint>> waiting_since_;
+  std::vector<std::optional<TimePoint>> waiting_since_ =
+      std::vector<std::optional<TimePoint>>(options_.members);
   bool resync_requested_ = false;  // a blocked member of our view asked for a view change
   // Members of our view that said they are blocked: not followed as coordinator.
   std::vector<bool> blocked_peer_ = std::vector<bool>(options_.members, false);
   std::optional<Accepted> accepted_;
   std::optional<Cut> cut_;
   bool flushed_ = false;
-  // The last proposal whose cut this member reached, while nothing beyond
-  // that cut was handed up: its Install is still acceptable from any member.
-  std::optional<Accepted> flushed_for_;
+  // The last cut this member reached (kept until a view is installed): its
+  // Install is acceptable from any member, and every State reports it.
+  std::optional<FlushedCut> flushed_for_;
   std::optional<Proposal> proposal_;
 };
 

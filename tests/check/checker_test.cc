@@ -279,6 +279,20 @@ TEST(Checker, ReportsViewAgreementWhenCorrectMembersInstallDifferentSequences) {
   EXPECT_EQ(r.violation_count(Property::kViewAgreement), 1u);
 }
 
+// Split brain that the sequences of the correct members alone do not show:
+// the member that installed the other successor of view 0 was removed (it
+// counts as crashed), and the two successors have different ids.
+TEST(Checker, ReportsTwoSuccessorsOfOneViewEvenWhenTheirInstallerWasRemoved) {
+  TraceBuilder t;
+  t.View(0, 1, {0, 1}).View(1, 2, {1, 2}).View(2, 2, {1, 2}).Crash(0);
+  const CheckReport r = CheckTrace(t.events(), CheckOptions{});
+  EXPECT_EQ(r.violation_count(Property::kViewAgreement), 2u);  // members 1 and 2 each
+  TraceBuilder one_history;  // 0 installs 1 then is removed by 2: one history
+  one_history.View(0, 1, {0, 1, 2}).View(1, 1, {0, 1, 2}).Crash(0).View(1, 2, {1, 2});
+  one_history.View(2, 1, {0, 1, 2}).View(2, 2, {1, 2});
+  EXPECT_TRUE(CheckTrace(one_history.events(), CheckOptions{}).ok());
+}
+
 TEST(Checker, ReportsSameViewWhenAMessageIsDeliveredInDifferentViews) {
   TraceBuilder t;
   t.Send(0, 1).Deliver(0, 0, 1).View(0, 1, {0, 1}).View(1, 1, {0, 1}).Deliver(1, 0, 1);
