@@ -153,6 +153,11 @@ class Engine {
   virtual std::optional<TimePoint> NextDeadline() const = 0;
 
   virtual std::optional<Transmit> PollTransmit() = 0;
+  // Hands back the bytes of a Transmit once the driver has sent (or dropped)
+  // it: the engine encodes later datagrams into that storage instead of
+  // allocating a buffer per datagram. Optional: a driver that never calls it
+  // loses only the reuse. The engine keeps a bounded number of buffers.
+  virtual void Recycle(std::vector<std::byte> bytes) = 0;
   virtual std::optional<Delivery> PollDelivery() = 0;
   // With EngineOptions::record_arrivals: the next application message that
   // arrived whole at this member (before any hold-back), in arrival order.

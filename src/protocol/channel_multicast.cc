@@ -105,7 +105,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     for (std::uint32_t m = 0; m < options_.members; ++m) {
       Link& link = links_[m];
       if (link.ack_due && *link.ack_due <= now) {
-        std::vector<std::byte> bytes;
+        std::vector<std::byte> bytes = outbox_.buffers.Take();
         BuildSacks(link);
         wire::EncodeChanAck(bytes, self_, link.recv_floor, sacks_);
         outbox_.Send(MemberId{m}, PacketKind::kAck, std::move(bytes));
@@ -207,7 +207,7 @@ class ChannelMulticast final : public ReliabilityLayer {
 
   void Transmit(MemberId to, Link& link, std::uint64_t link_seq, const Pending& p,
                 PacketKind kind) {
-    std::vector<std::byte> bytes;
+    std::vector<std::byte> bytes = outbox_.buffers.Take();
     wire::EncodeChanData(bytes, self_, link_seq, link.recv_floor, p.origin, p.origin_seq, *p.body);
     // The cumulative ack rides on this packet; selective acks do not, so an
     // ack announcing a gap stays due.

@@ -64,6 +64,10 @@ constexpr std::size_t kBodyOverheadBytes = 64 * 1024;
 // (ChanData: 8 + 4 varints + length) around it.
 constexpr std::size_t kPacketOverheadBytes = 64;
 
+// Room in a pooled datagram buffer beyond max_datagram_bytes: the encoders
+// reserve by upper bounds on varint sizes (ack vectors 8 bytes an entry).
+constexpr std::size_t kBufferSlackBytes = 256;
+
 std::size_t FragmentBytes(const EngineOptions& o) {
   return o.max_datagram_bytes - kPacketOverheadBytes;
 }
@@ -80,6 +84,7 @@ class EngineImpl final : public Engine, private MembershipHost {
         safe_(options.reliability == Reliability::kSafe),
         safe_wait_(safe_ ? options.members : 0) {
     outbox_.stats = &stats_;
+    outbox_.buffers = BufferPool(options.max_datagram_bytes + kBufferSlackBytes);
     if (options_.reliability == Reliability::kIp || options_.reliability == Reliability::kSafe) {
       reliability_ = MakeNackMulticast(options_, self_, rng_, outbox_);
     } else {
@@ -118,7 +123,7 @@ class EngineImpl final : public Engine, private MembershipHost {
       return id;
     }
     if (!bundle_.empty()) SendBundle(now);  // keep this member's messages in order
-    Body body = ordering_->Wrap(payload, id);
+    Body body = ordering_->Wrap(payload, id, outbox_.bodies);
     if (fragmenter_.NeedsFragments(body)) {
       fragments_.clear();
       fragmenter_.Split(body, fragments_);
@@ -207,6 +212,8 @@ class EngineImpl final : public Engine, private MembershipHost {
     }
     return t;
   }
+
+  void Recycle(std::vector<std::byte> bytes) override { outbox_.buffers.Give(std::move(bytes)); }
 
   std::optional<Delivery> PollDelivery() override {
     if (ordering_->deliveries.empty()) return std::nullopt;
@@ -497,13 +504,12 @@ class EngineImpl final : public Engine, private MembershipHost {
     const std::size_t len = bundle_.size() - at - 2;
     if (bundle_.size() > options_.bundle_bytes && at > 1) {
       // It does not fit: send the bundle without it, then start a new one with it.
-      std::vector<std::byte> entry(bundle_.begin() + static_cast<std::ptrdiff_t>(at),
-                                   bundle_.end());
+      overflow_.assign(bundle_.begin() + static_cast<std::ptrdiff_t>(at), bundle_.end());
       bundle_.resize(at);
       SendBundle(now);
       bundle_.reserve(options_.bundle_bytes);
       bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));
-      bundle_.insert(bundle_.end(), entry.begin(), entry.end());
+      bundle_.insert(bundle_.end(), overflow_.begin(), overflow_.end());
       bundle_opened_ = now;
       bundle_[1] = static_cast<std::byte>(len >> 8);
       bundle_[2] = static_cast<std::byte>(len & 0xFF);
@@ -514,8 +520,9 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   void SendBundle(TimePoint now) {
-    auto body = std::make_shared<const std::vector<std::byte>>(std::move(bundle_));
-    bundle_.clear();
+    // The bundle's bytes become a pooled body; bundle_ takes recycled storage.
+    std::shared_ptr<std::vector<std::byte>> body = outbox_.bodies.Take();
+    body->swap(bundle_);
     stats_.bundles_sent++;
     reliability_->Send(std::move(body), now);
     Pump(now);
@@ -550,8 +557,9 @@ class EngineImpl final : public Engine, private MembershipHost {
   std::unique_ptr<OrderingLayer> ordering_;
   wire::Packet packet_;  // decode scratch, reused
   Fragmenter fragmenter_;
-  std::vector<Body> fragments_;    // scratch
-  std::vector<std::byte> bundle_;  // open bundle: kind, then (u16 length, body)...
+  std::vector<Body> fragments_;      // scratch
+  std::vector<std::byte> bundle_;    // open bundle: kind, then (u16 length, body)...
+  std::vector<std::byte> overflow_;  // scratch: the entry that did not fit in the bundle
   TimePoint bundle_opened_{};
   std::deque<GroupEvent> events_;
   Membership membership_;

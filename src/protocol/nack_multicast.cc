@@ -142,42 +142,6 @@ class RetainedRing {
   std::size_t count_ = 0;    // non-empty slots
 };
 
-// Recycles the bodies of received messages once they are stable and nobody
-// else holds them (the deliveries made from them are gone): the next arriving
-// payload is copied into a recycled buffer instead of two new allocations
-// (the shared_ptr's control block and the vector's storage). Bounded in
-// count and bytes.
-class BodyPool {
- public:
-  Body Make(std::span<const std::byte> payload) {
-    if (free_.empty())
-      return std::make_shared<std::vector<std::byte>>(payload.begin(), payload.end());
-    std::shared_ptr<std::vector<std::byte>> b = std::move(free_.back());
-    free_.pop_back();
-    pooled_bytes_ -= b->capacity();
-    b->assign(payload.begin(), payload.end());
-    return b;
-  }
-
-  // `body` must have come from Make(). Kept only if this is its last owner.
-  void Recycle(Body& body) {
-    if (body.use_count() != 1 || free_.size() >= kMaxBodies ||
-        pooled_bytes_ + body->capacity() > kMaxBytes) {
-      return;
-    }
-    // Make() created it non-const: the const_cast is only undoing the view.
-    auto b = std::const_pointer_cast<std::vector<std::byte>>(std::move(body));
-    pooled_bytes_ += b->capacity();
-    free_.push_back(std::move(b));
-  }
-
- private:
-  static constexpr std::size_t kMaxBodies = 4096;
-  static constexpr std::size_t kMaxBytes = 4u << 20;
-  std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
-  std::size_t pooled_bytes_ = 0;
-};
-
 class NackMulticast final : public ReliabilityLayer {
  public:
   NackMulticast(const EngineOptions& options, MemberId self, Rng& rng, Outbox& outbox)
@@ -380,7 +344,7 @@ class NackMulticast final : public ReliabilityLayer {
     }
     o.received.Insert(m.seq);
     o.known_highest = std::max(o.known_highest, m.seq);
-    Retain(o, m.seq, pool_.Make(m.payload));
+    Retain(o, m.seq, outbox_.bodies.Make(m.payload));
     // Deliver what is now contiguous, from the hold-back queue.
     while (o.delivered < o.received.floor()) {
       ++o.delivered;
@@ -652,7 +616,7 @@ class NackMulticast final : public ReliabilityLayer {
 
   void FlushNacks(std::vector<wire::NackRange>& batch, std::uint64_t attempt) {
     if (batch.empty()) return;
-    std::vector<std::byte> bytes;
+    std::vector<std::byte> bytes = outbox_.buffers.Take();
     wire::EncodeNack(bytes, self_, attempt, batch);
     outbox_.Send(std::nullopt, PacketKind::kNack, std::move(bytes));
     batch.clear();
@@ -684,7 +648,7 @@ class NackMulticast final : public ReliabilityLayer {
 
   void FlushRepairs(std::vector<wire::MessageEntry>& batch) {
     if (batch.empty()) return;
-    std::vector<std::byte> bytes;
+    std::vector<std::byte> bytes = outbox_.buffers.Take();
     wire::EncodeRepair(bytes, self_, batch);
     outbox_.Send(std::nullopt, PacketKind::kRetransmit, std::move(bytes));
     batch.clear();
@@ -713,11 +677,9 @@ class NackMulticast final : public ReliabilityLayer {
     }
     if (stable <= o.stable) return;
     o.stable = stable;
-    // Received bodies were made by pool_; our own came from the engine.
-    const bool ours = oi == self_.value;
-    outbox_.stats->retained -= o.retained.FreeUpTo(stable, [&](Body& b) {
-      if (!ours) pool_.Recycle(b);
-    });
+    // Received bodies, and our own unbundled multicasts, came from the pool.
+    outbox_.stats->retained -=
+        o.retained.FreeUpTo(stable, [&](Body& b) { outbox_.bodies.Recycle(b); });
   }
 
   // Our ack vector: for each origin, how far we have everything. For
@@ -757,7 +719,7 @@ class NackMulticast final : public ReliabilityLayer {
       ack_changed_ = false;
       unacked_arrivals_ = 0;
     }
-    std::vector<std::byte> bytes;
+    std::vector<std::byte> bytes = outbox_.buffers.Take();
     wire::EncodeIpData(bytes, self_, seq, piggyback_, body);
     outbox_.Send(std::nullopt, PacketKind::kData, std::move(bytes));
   }
@@ -778,7 +740,7 @@ class NackMulticast final : public ReliabilityLayer {
         budget -= bytes;
         piggyback_.push_back(a);
       }
-      std::vector<std::byte> bytes;
+      std::vector<std::byte> bytes = outbox_.buffers.Take();
       wire::EncodeStatus(bytes, self_, highest_transmitted_, outbox_.stats->retained, piggyback_);
       unacked_arrivals_ = 0;
       outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
@@ -824,7 +786,7 @@ class NackMulticast final : public ReliabilityLayer {
   std::size_t ack_rotation_ = 0;
   std::uint64_t highest_transmitted_ = 0;  // own messages put on the wire
   std::uint64_t own_acked_min_ = 0;        // every member has our 1..this
-  std::deque<std::uint64_t> backlog_;      // own seqs waiting for the window
+  FifoQueue<std::uint64_t> backlog_;       // own seqs waiting for the window
   std::vector<std::optional<TimePoint>> last_heard_ =
       std::vector<std::optional<TimePoint>>(options_.members);  // flow control only
   const double backoff_lambda_;
@@ -833,7 +795,6 @@ class NackMulticast final : public ReliabilityLayer {
   // Per origin: acknowledge at most this far (LimitAcks; no limit by default).
   std::vector<std::uint64_t> ack_limit_ =
       std::vector<std::uint64_t>(options_.members, ~std::uint64_t{0});
-  BodyPool pool_;
 };
 
 }  // namespace

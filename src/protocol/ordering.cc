@@ -178,6 +178,7 @@ class Orderer final : public OrderingLayer {
       if (!settle.Add(std::move(m), ready_)) stats_.duplicates++;
       for (const auto& r : ready_) Deliver(r);
     }
+    ready_.clear();
     stats_.discarded_after_cut += settle.pending();
     list.clear();
   }
@@ -240,6 +241,9 @@ class Orderer final : public OrderingLayer {
       ready_.clear();
       if (!pre_.Add(std::move(msg), ready_)) stats_.duplicates++;
       for (const auto& m : ready_) Deliver(m);
+      // Let go of the bodies: the reliability layer recycles a stable body
+      // only once nothing else holds it.
+      ready_.clear();
       return;
     }
     // Sequencer-based total order: hold the message until its number is known.
@@ -251,6 +255,7 @@ class Orderer final : public OrderingLayer {
         order_[next_global_assign_++] = m.id;
         order_batch_.ids.push_back(m.id);
       }
+      ready_.clear();
     }
     sequenced_.emplace(id, std::move(msg));
     DeliverSequenced();

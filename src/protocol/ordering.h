@@ -27,13 +27,13 @@ namespace gcast {
 class OrderingLayer {
  public:
   virtual ~OrderingLayer() = default;
-  // Wraps an application payload into a body for the reliability layer and
-  // assigns its id.
-  Body Wrap(std::span<const std::byte> payload, MessageId& id) {
-    std::vector<std::byte> bytes;
-    bytes.reserve(payload.size() + 16);
-    WrapInto(payload, id, bytes);
-    return std::make_shared<const std::vector<std::byte>>(std::move(bytes));
+  // Wraps an application payload into a body for the reliability layer
+  // (storage from `pool`: recycled once the body is stable) and assigns its id.
+  Body Wrap(std::span<const std::byte> payload, MessageId& id, BodyPool& pool) {
+    std::shared_ptr<std::vector<std::byte>> bytes = pool.Take();
+    bytes->reserve(payload.size() + 16);
+    WrapInto(payload, id, *bytes);
+    return bytes;
   }
   // The same, appended to `out` (a bundle being filled).
   virtual void WrapInto(std::span<const std::byte> payload, MessageId& id,

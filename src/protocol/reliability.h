@@ -19,6 +19,7 @@
 #include "gcast/engine.h"
 #include "gcast/options.h"
 #include "protocol/gap_tracker.h"
+#include "protocol/pools.h"
 #include "wire/packets.h"
 
 namespace gcast {
@@ -39,6 +40,10 @@ struct Outbox {
   FifoQueue<RDelivery> deliveries;
   EngineStats* stats = nullptr;
   bool sent_to_group = false;  // since the engine last looked: a heartbeat went out
+  // Reused storage (pools.h): layers encode datagrams into buffers.Take()
+  // and make bodies with bodies, so steady traffic allocates nothing.
+  BufferPool buffers;
+  BodyPool bodies;
 
   void Send(std::optional<MemberId> to, PacketKind kind, std::vector<std::byte> bytes) {
     stats->packets_sent[static_cast<int>(kind)]++;

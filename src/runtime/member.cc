@@ -26,6 +26,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/fifo_queue.h"
 #include "transport/udp/socket_address.h"
 #include "transport/udp/udp_socket.h"
 
@@ -394,10 +395,13 @@ class MemberImpl final : public Member {
     }
     std::uint64_t errors = 0;
     const std::size_t sent = unicast_.Send(out_, errors);
-    transmits_.clear();
+    out_.clear();
     std::lock_guard lock(mutex_);
     stats_.datagrams_sent += sent;
     stats_.send_errors += errors;
+    // The engine encodes its next datagrams into these buffers.
+    for (Transmit& t : transmits_) engine_->Recycle(std::move(t.bytes));
+    transmits_.clear();
   }
 
   const GroupConfig config_;
@@ -421,7 +425,7 @@ class MemberImpl final : public Member {
   bool wake_pending_ = false;  // a Multicast() already asked the loop to run
   std::deque<Delivery> queue_;
   std::vector<Transmit> urgent_;          // repairs, NACKs, acks: sent first
-  std::deque<Transmit> data_;             // everything else, in the engine's order
+  FifoQueue<Transmit> data_;              // everything else, in the engine's order
   std::vector<Transmit> transmits_;       // scratch: what one SendCollected sends
   std::optional<TimePoint> last_repair_;  // this member last sent a repair or a NACK
   bool repairing_ = false;                // ... within kRepairing

@@ -1,0 +1,114 @@
+// Storage an engine reuses instead of allocating per message or per
+// datagram: BufferPool for the bytes of outgoing datagrams (the driver hands
+// each Transmit's bytes back with Engine::Recycle after sending it), BodyPool
+// for message bodies (received payloads and this member's own multicasts,
+// recycled once they are stable and nobody else holds them).
+//
+// Both are bounded (kMaxBuffers/kMaxBodies and kMaxBytes): what does not fit
+// is freed as before, so a pool only ever saves allocations and never holds
+// more than its bound. Thread-safety: none; the engine's driver thread owns
+// them (a Delivery's storage may be released on another thread, which is
+// why BodyPool::Recycle synchronises with that release before reusing it).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <utility>
+#include <vector>
+
+namespace gcast {
+
+class BufferPool {
+ public:
+  // Every buffer handed out has room for `buffer_bytes` (a whole datagram),
+  // so encoding into it does not reallocate.
+  explicit BufferPool(std::size_t buffer_bytes = 0) : buffer_bytes_(buffer_bytes) {}
+
+  // An empty buffer: a recycled one if any, else a new one.
+  std::vector<std::byte> Take() {
+    if (free_.empty()) {
+      std::vector<std::byte> b;
+      b.reserve(buffer_bytes_);
+      return b;
+    }
+    std::vector<std::byte> b = std::move(free_.back());
+    free_.pop_back();
+    pooled_bytes_ -= b.capacity();
+    b.clear();
+    return b;
+  }
+
+  // Keeps `bytes`' storage for a later Take() if it is at least a datagram
+  // (buffers of other packets are left to be freed) and the pool has room.
+  void Give(std::vector<std::byte> bytes) {
+    if (bytes.capacity() < buffer_bytes_ || free_.size() >= kMaxBuffers ||
+        pooled_bytes_ + bytes.capacity() > kMaxBytes) {
+      return;
+    }
+    pooled_bytes_ += bytes.capacity();
+    free_.push_back(std::move(bytes));
+  }
+
+  std::size_t size() const { return free_.size(); }
+
+ private:
+  static constexpr std::size_t kMaxBuffers = 4096;
+  static constexpr std::size_t kMaxBytes = 8u << 20;
+  std::size_t buffer_bytes_;
+  std::vector<std::vector<std::byte>> free_;
+  std::size_t pooled_bytes_ = 0;
+};
+
+class BodyPool {
+ public:
+  // An empty, writable body (recycled storage if any). Only bodies made here
+  // are ever recycled: their deleter marks them.
+  std::shared_ptr<std::vector<std::byte>> Take() {
+    if (free_.empty())
+      return std::shared_ptr<std::vector<std::byte>>(new std::vector<std::byte>(), Pooled{});
+    std::shared_ptr<std::vector<std::byte>> b = std::move(free_.back());
+    free_.pop_back();
+    pooled_bytes_ -= b->capacity();
+    b->clear();
+    return b;
+  }
+
+  // A body holding a copy of `payload`.
+  std::shared_ptr<const std::vector<std::byte>> Make(std::span<const std::byte> payload) {
+    std::shared_ptr<std::vector<std::byte>> b = Take();
+    b->assign(payload.begin(), payload.end());
+    return b;
+  }
+
+  // Keeps `body`'s storage for a later Take() if Take() made it, this is its
+  // last owner and the pool has room; `body` is left empty either way when
+  // kept. Any other body is left alone (its owner frees it).
+  void Recycle(std::shared_ptr<const std::vector<std::byte>>& body) {
+    if (!body || std::get_deleter<Pooled>(body) == nullptr || body.use_count() != 1 ||
+        free_.size() >= kMaxBodies || pooled_bytes_ + body->capacity() > kMaxBytes) {
+      return;
+    }
+    // The last other owner (a Delivery on the application's thread, say) let
+    // go of it with a release; see its reads before we write the bytes again.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    // Take() created it non-const: the const_cast only undoes the view.
+    auto b = std::const_pointer_cast<std::vector<std::byte>>(std::move(body));
+    pooled_bytes_ += b->capacity();
+    free_.push_back(std::move(b));
+  }
+
+  std::size_t size() const { return free_.size(); }
+
+ private:
+  struct Pooled {
+    void operator()(std::vector<std::byte>* p) const { delete p; }
+  };
+  static constexpr std::size_t kMaxBodies = 8192;
+  static constexpr std::size_t kMaxBytes = 8u << 20;
+  std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
+  std::size_t pooled_bytes_ = 0;
+};
+
+}  // namespace gcast
