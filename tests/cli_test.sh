@@ -44,6 +44,11 @@ expect "a run prints its summary and check verdict" 0 "check: 4 members \(4 corr
 expect "gcast check accepts the simulator's trace" 0 "ok" -- \
   "$gcast" check --ordering causal "$tmp/run.jsonl"
 expect "json summary" 0 '"check_ok":true' -- "$gcast" sim --members 3 --messages 10 --json
+expect "sim summary counts packets from a later view" 0 \
+  "invalid packets 0, from a later view [0-9]+" -- \
+  "$gcast" sim --members 3 --messages 10
+expect "json summary counts packets from a later view" 0 '"from_later_view":[0-9]+' -- \
+  "$gcast" sim --members 3 --messages 10 --json
 # A trace edited to deliver one message twice must fail integrity.
 grep '"ev":"deliver"' "$tmp/run.jsonl" | head -1 >>"$tmp/run.jsonl"
 expect "gcast check reports a duplicated delivery" 1 "integrity" -- \
@@ -65,7 +70,8 @@ base=$((30000 + ($$ % 5000) * 5))
 pids=()
 for id in 0 1 2; do
   (seq 1 5 | "$gcast" member -c "$tmp/group.toml" --id "$id" --trace "$tmp/real$id.jsonl" \
-     --trace-packets -q --until-delivered 15 --until-timeout 10s --linger 100ms) >/dev/null 2>&1 &
+     --trace-packets -q --stats --until-delivered 15 --until-timeout 10s --linger 100ms) \
+    >/dev/null 2>"$tmp/real$id.err" &
   pids+=($!)
 done
 for pid in "${pids[@]}"; do wait "$pid"; done
@@ -74,6 +80,8 @@ expect "a real run's trace passes gcast check" 0 "3 members \(3 correct\), 15 se
 expect "a real run's packet trace is drawn" 0 "" -- \
   "$gcast" diagram "$tmp"/real*.jsonl -o "$tmp/real.svg" --ordering fifo
 expect "the drawing has data arrows" 0 "data" -- grep -o 'data' "$tmp/real.svg"
+expect "member --stats counts packets from a later view" 0 "from a later view [0-9]+" -- \
+  cat "$tmp/real0.err"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -89,6 +89,8 @@ struct SimResult {
   std::uint64_t nacks_suppressed = 0;
   std::uint64_t repairs_suppressed = 0;
   std::uint64_t invalid_packets = 0;
+  // Packets dropped because they were sent in a view the receiver had not installed.
+  std::uint64_t from_later_view = 0;
   std::uint64_t retained_peak = 0;  // largest retained buffer of any member
   std::uint64_t retained_end = 0;   // retained messages at the end, all correct members
   bool complete = false;            // every correct member delivered every message it could

@@ -76,8 +76,8 @@ void PrintStats(const Member& m) {
   std::fprintf(stderr,
                "gcast member: delivered %llu; datagrams sent %llu received %llu; data %llu, "
                "nack %llu, retransmit %llu, ack %llu, status %llu; invalid %llu, from "
-               "non-members %llu, send errors %llu; retained peak %llu; rcvbuf %u sndbuf %u; "
-               "peak RSS %.1f MiB\n",
+               "non-members %llu, from a later view %llu, send errors %llu; retained peak %llu; "
+               "rcvbuf %u sndbuf %u; peak RSS %.1f MiB\n",
                static_cast<unsigned long long>(e.delivered),
                static_cast<unsigned long long>(s.datagrams_sent),
                static_cast<unsigned long long>(s.datagrams_received),
@@ -88,6 +88,7 @@ void PrintStats(const Member& m) {
                static_cast<unsigned long long>(e.packets_sent[5]),
                static_cast<unsigned long long>(e.packets_invalid),
                static_cast<unsigned long long>(s.from_non_members),
+               static_cast<unsigned long long>(e.from_later_view),
                static_cast<unsigned long long>(s.send_errors),
                static_cast<unsigned long long>(e.retained_peak), s.rcvbuf_bytes, s.sndbuf_bytes,
                PeakRssMiB());

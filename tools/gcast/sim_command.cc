@@ -73,10 +73,12 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
       static_cast<unsigned long long>(r.nacks_suppressed),
       static_cast<unsigned long long>(r.repairs_suppressed));
   std::printf(
-      "  retained-buffer peak %llu messages (any member), at end %llu; invalid packets %llu\n",
+      "  retained-buffer peak %llu messages (any member), at end %llu; invalid packets %llu, "
+      "from a later view %llu\n",
       static_cast<unsigned long long>(r.retained_peak),
       static_cast<unsigned long long>(r.retained_end),
-      static_cast<unsigned long long>(r.invalid_packets));
+      static_cast<unsigned long long>(r.invalid_packets),
+      static_cast<unsigned long long>(r.from_later_view));
   if (r.views_installed > 0 || r.excluded > 0) {
     std::printf(
         "  views installed %llu, members excluded %llu; crash to next view %s "
@@ -132,6 +134,7 @@ void PrintJson(const SimOptions& o, const SimResult& r) {
   j["retained_peak"] = r.retained_peak;
   j["retained_end"] = r.retained_end;
   j["invalid_packets"] = r.invalid_packets;
+  j["from_later_view"] = r.from_later_view;
   j["views_installed"] = r.views_installed;
   j["members_excluded"] = r.excluded;
   j["crash_to_view_ns"] = r.crash_to_view_max.count();
