@@ -49,6 +49,21 @@ expect "sim summary counts packets from a later view" 0 \
   "$gcast" sim --members 3 --messages 10
 expect "json summary counts packets from a later view" 0 '"from_later_view":[0-9]+' -- \
   "$gcast" sim --members 3 --messages 10 --json
+# Member 4, cut off, blocks (no primary component): its engine refuses its
+# multicasts until it is removed. The summary counts them; the check expects
+# nothing of a multicast never sent (exit 0: every property holds).
+expect "a blocked member's refused multicasts are counted" 0 \
+  "multicasts refused \(member blocked\) [1-9][0-9]*: sent later" -- \
+  "$gcast" sim -n 5 -r ip -o fifo --seed 8 -m 60 --interval 5ms --heartbeat-interval 10ms \
+  --suspect-timeout 60ms --partition 4@30ms-200ms
+expect "json counts refused multicasts" 0 '"multicasts_refused":[1-9]' -- \
+  "$gcast" sim -n 5 -r ip -o fifo --seed 8 -m 60 --interval 5ms --heartbeat-interval 10ms \
+  --suspect-timeout 60ms --partition 4@30ms-200ms --json
+# Multicasts refused while a view change flushes are sent once it is over.
+expect "multicasts refused during a view change are sent later" 0 \
+  "refused \(member blocked\) [1-9][0-9]*: sent later [1-9]" -- \
+  "$gcast" sim -n 5 -r ip -o total --seed 3 -m 60 --interval 5ms --heartbeat-interval 10ms \
+  --suspect-timeout 60ms --loss 0.05 --crash 0@30ms:mid
 # A trace edited to deliver one message twice must fail integrity.
 grep '"ev":"deliver"' "$tmp/run.jsonl" | head -1 >>"$tmp/run.jsonl"
 expect "gcast check reports a duplicated delivery" 1 "integrity" -- \

@@ -83,6 +83,16 @@ struct SimOptions {
 
 struct SimResult {
   std::uint32_t multicasts = 0;  // issued (a crashed sender issues no more)
+  // Multicasts a sender's engine refused with WouldBlock (blocked without a
+  // primary component, flushing a view change, send window full), or queued
+  // behind such a one. The simulator holds them, as an application would, and
+  // offers them again after the member's next packet or timer: sent later
+  // (counted in `multicasts` then), or never sent because the member crashed
+  // or the run ended first (`refused_never_sent` counts those of correct
+  // members). A multicast never sent is not traced, so nothing is expected of it.
+  std::uint64_t multicasts_refused = 0;
+  std::uint64_t refused_sent_later = 0;
+  std::uint64_t refused_never_sent = 0;
   std::uint64_t deliveries = 0;
   std::uint64_t packets[6] = {};        // sent, by PacketKind (a group datagram counts once)
   std::uint64_t data_packets_lost = 0;  // data packets dropped for at least one receiver

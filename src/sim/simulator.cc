@@ -6,7 +6,16 @@
 // correlated loss (group datagrams only), then per receiver independent loss,
 // reordering delay, duplication. All chance comes from one Rng seeded by the
 // run's seed, so a run replays exactly.
+//
+// A multicast the sender's engine refuses with WouldBlock (it is blocked
+// without a primary component, flushing a view change, or its send window is
+// full) waits in the member's queue, as an application would hold it, and is
+// offered again after the member's next packet or timer, in order; later
+// multicasts of that member queue behind it. It is traced as sent only once
+// the engine takes it, so the checker expects nothing of a multicast that was
+// never sent (one still queued at the end, or when its member crashes).
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -54,6 +63,8 @@ struct Node {
   bool crashed = false;
   bool crash_mid_multicast = false;
   std::optional<TimePoint> timer;  // the earliest timer event queued for it
+  // Multicast numbers refused with WouldBlock (or queued behind one), oldest first.
+  std::deque<std::uint32_t> refused;
   std::uint64_t delivered = 0;
   std::vector<MessageId> delivered_ids;  // for the completion check
 };
@@ -166,14 +177,16 @@ class Simulator {
         if (n.crashed) return;
         TracePacket("pkt_recv", e.member, e.from, e.note);
         n.engine->OnPacket(MemberId{e.from}, *e.bytes, now_);
-        return Drain(e.member);
+        Drain(e.member);
+        return RetryRefused(e.member);
       }
       case EventType::kTimer: {
         Node& n = nodes_[e.member];
         if (n.crashed || !n.timer || *n.timer != e.at) return;  // stale
         n.timer.reset();
         n.engine->OnTimeout(now_);
-        return Drain(e.member);
+        Drain(e.member);
+        return RetryRefused(e.member);
       }
     }
   }
@@ -184,12 +197,42 @@ class Simulator {
     if (progress_step_ > 0 && o_.progress && k % progress_step_ == 0) o_.progress(k, o_.messages);
     if (k + 1 == o_.messages) all_issued_at_ = now_;
     if (n.crashed) return;
+    // Behind the member's earlier refused multicasts, or refused itself.
+    if (!n.refused.empty() || Issue(sender.value, k) == StatusCode::kWouldBlock) {
+      result_.multicasts_refused++;
+      n.refused.push_back(k);
+    }
+  }
+
+  // Offers member m's refused multicasts to its engine again, oldest first,
+  // until one is refused again.
+  void RetryRefused(std::uint32_t m) {
+    Node& n = nodes_[m];
+    while (!n.crashed && !n.refused.empty() &&
+           Issue(m, n.refused.front()) != StatusCode::kWouldBlock) {
+      n.refused.pop_front();
+      result_.refused_sent_later++;
+    }
+  }
+
+  std::uint64_t RefusedAtCorrect() const {
+    std::uint64_t r = 0;
+    for (const Node& n : nodes_) {
+      if (!n.crashed) r += n.refused.size();
+    }
+    return r;
+  }
+
+  // Hands multicast k to member m's engine; traces and sends it if taken.
+  StatusCode Issue(std::uint32_t m, std::uint32_t k) {
+    const MemberId sender{m};
+    Node& n = nodes_[m];
     std::vector<std::byte> payload(o_.payload_bytes, std::byte{'x'});
     const std::string tag = "m" + std::to_string(k);
     std::copy_n(reinterpret_cast<const std::byte*>(tag.data()),
                 std::min<std::size_t>(tag.size(), payload.size()), payload.begin());
     auto id = n.engine->Multicast(payload, now_);
-    if (!id.ok()) return;
+    if (!id.ok()) return id.status().code();
     result_.multicasts++;
     Trace(TraceEvent{sender, TraceEventType::kSend, *id, ToNanos(now_), {}});
     sent_by_correct_.insert(*id);
@@ -197,9 +240,10 @@ class Simulator {
       // Part-way: only some of this multicast's packets leave, then the crash.
       DrainPartial(sender.value);
       DoCrash(sender.value, false);
-      return;
+      return StatusCode::kOk;
     }
     Drain(sender.value);
+    return StatusCode::kOk;
   }
 
   void DoCrash(std::uint32_t m, bool mid_multicast) {
@@ -365,7 +409,7 @@ class Simulator {
   // Completion: every correct member has delivered every message sent by a
   // correct member or delivered by any correct member.
   bool Complete() const {
-    if (!all_issued_at_) return false;
+    if (!all_issued_at_ || RefusedAtCorrect() > 0) return false;
     std::unordered_set<MessageId> expected = sent_by_correct_;
     for (const auto& [id, count] : delivered_by_correct_) expected.insert(id);
     for (const Node& n : nodes_) {
@@ -490,6 +534,7 @@ class Simulator {
       result_.retained_peak = std::max(result_.retained_peak, s.retained_peak);
     }
     result_.retained_end = RetainedAtCorrect();
+    result_.refused_never_sent = RefusedAtCorrect();
     result_.correct_senders_delivered = true;
     for (const Node& n : nodes_) {
       if (n.crashed) continue;

@@ -54,6 +54,16 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
   std::printf("  multicasts %u, deliveries %llu, virtual time %s, %llu events\n", r.multicasts,
               static_cast<unsigned long long>(r.deliveries), FormatDuration(r.end_time).c_str(),
               static_cast<unsigned long long>(r.events));
+  if (r.multicasts_refused > 0) {
+    std::printf(
+        "  multicasts refused (member blocked) %llu: sent later %llu, never sent %llu "
+        "(held at the end), %llu (its member crashed)\n",
+        static_cast<unsigned long long>(r.multicasts_refused),
+        static_cast<unsigned long long>(r.refused_sent_later),
+        static_cast<unsigned long long>(r.refused_never_sent),
+        static_cast<unsigned long long>(r.multicasts_refused - r.refused_sent_later -
+                                        r.refused_never_sent));
+  }
   std::printf("  packets per multicast:");
   for (auto k : {PacketKind::kData, PacketKind::kAck, PacketKind::kNack, PacketKind::kRetransmit,
                  PacketKind::kStatus}) {
@@ -112,6 +122,9 @@ void PrintJson(const SimOptions& o, const SimResult& r) {
   j["seed"] = o.seed;
   j["multicasts"] = r.multicasts;
   j["deliveries"] = r.deliveries;
+  j["multicasts_refused"] = r.multicasts_refused;
+  j["refused_sent_later"] = r.refused_sent_later;
+  j["refused_never_sent"] = r.refused_never_sent;
   j["virtual_time_ns"] = r.end_time.count();
   nlohmann::json per;
   std::uint64_t all = 0;
