@@ -76,6 +76,16 @@ inline std::vector<Combo> AllCombos() {
   return out;
 }
 
+// Fast failure detection under traffic and 5% loss, shared by the membership
+// profiles: a heartbeat every 10 ms, suspicion after 60 ms of silence, a
+// multicast every 5 ms.
+inline void FastDetectionUnderLoss(SimOptions& o) {
+  o.engine.heartbeat_interval = std::chrono::milliseconds(10);
+  o.engine.suspect_timeout = std::chrono::milliseconds(60);
+  o.interval = std::chrono::milliseconds(5);
+  o.loss = 0.05;
+}
+
 // A small group under `profile`; the seed also varies the group size and
 // the crash times, so the sweep covers more than one shape.
 inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) {
@@ -132,11 +142,8 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
       // and an ISIS participant) or another member crashes part-way through
       // a multicast; a second member crashes while the survivors suspect the
       // first or run the view change that removes it.
-      o.engine.heartbeat_interval = std::chrono::milliseconds(10);
-      o.engine.suspect_timeout = std::chrono::milliseconds(60);
+      FastDetectionUnderLoss(o);
       o.messages = 50;
-      o.interval = std::chrono::milliseconds(5);
-      o.loss = 0.05;
       const auto n = o.engine.members;
       o.engine.primary_component = n >= 5;  // as in kCrashes
       const auto first = static_cast<std::uint32_t>(seed % 2 == 0 ? 0 : seed % n);
@@ -154,11 +161,8 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
       // majority removes it (or, cut off briefly, nobody is removed), the
       // minority blocks instead of forming a view and is refused on healing.
       // Every third seed with 5 or 6 members, a majority member also crashes.
-      o.engine.heartbeat_interval = std::chrono::milliseconds(10);
-      o.engine.suspect_timeout = std::chrono::milliseconds(60);
+      FastDetectionUnderLoss(o);
       o.messages = 60;
-      o.interval = std::chrono::milliseconds(5);
-      o.loss = 0.05;
       const auto n = o.engine.members;
       const auto first = static_cast<std::uint32_t>(seed % 2 == 0 ? 0 : 1 + seed % (n - 1));
       SimPartition cut;
