@@ -493,6 +493,11 @@ class EngineImpl final : public Engine, private MembershipHost {
   // Appends one multicast to the open bundle; sends the bundle first if the
   // multicast would overflow it.
   void AddToBundle(std::span<const std::byte> payload, MessageId& id, TimePoint now) {
+    // Surely too big for what is left (its entry takes 5 bytes more at least):
+    // send the bundle first rather than grow its storage past bundle_bytes.
+    if (bundle_.size() > 1 && bundle_.size() + 5 + payload.size() > options_.bundle_bytes) {
+      SendBundle(now);
+    }
     if (bundle_.empty()) {
       bundle_.reserve(options_.bundle_bytes);
       bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));

@@ -54,8 +54,10 @@ class BufferPool {
   std::size_t size() const { return free_.size(); }
 
  private:
-  static constexpr std::size_t kMaxBuffers = 4096;
-  static constexpr std::size_t kMaxBytes = 8u << 20;
+  // A flow-control window's worth (8192 datagrams by default) may be queued
+  // in the driver at once.
+  static constexpr std::size_t kMaxBuffers = 8192;
+  static constexpr std::size_t kMaxBytes = 16u << 20;
   std::size_t buffer_bytes_;
   std::vector<std::vector<std::byte>> free_;
   std::size_t pooled_bytes_ = 0;
@@ -105,8 +107,10 @@ class BodyPool {
   struct Pooled {
     void operator()(std::vector<std::byte>* p) const { delete p; }
   };
+  // Own bodies are freed a status round's worth at a time, up to a
+  // flow-control window (8192 by default).
   static constexpr std::size_t kMaxBodies = 8192;
-  static constexpr std::size_t kMaxBytes = 8u << 20;
+  static constexpr std::size_t kMaxBytes = 16u << 20;
   std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
   std::size_t pooled_bytes_ = 0;
 };
