@@ -159,7 +159,7 @@ class EngineImpl final : public Engine, private MembershipHost {
       Refused(from, now);
       return;
     }
-    if (membership_.enabled() && wire::ViewIsLater(packet_.view, membership_.view_id())) {
+    if (membership_.enabled() && wire::ViewIsLater(packet_.view, membership_.latest_view_taken())) {
       // Sent in a view not installed here: what it carries belongs to that
       // view, and this member is either about to install it (the sender
       // repairs it then) or was removed by it (and must not deliver it).
@@ -168,7 +168,7 @@ class EngineImpl final : public Engine, private MembershipHost {
       return;
     }
     if (packet_.view == static_cast<std::uint16_t>(membership_.view_id())) {
-      membership_.HeardInView(from);
+      membership_.HeardInView(from, now);
     }
     reliability_->OnPacket(packet_, now);
     Pump(now);

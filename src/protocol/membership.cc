@@ -8,12 +8,14 @@
 //               cut flushed: proposal id, its coordinator, cut)
 //   kCut        id, cut
 //   kFlushed    id
-//   kInstall    view id, creator, members
+//   kInstall    view id, formed (the proposal that formed its cut), members
 //   kRefuse     incarnation  (to a removed or restarted member: "you are not in
 //                             my view"; the incarnation refused, 0 if unknown)
 //   kBlocked    -            (the sender reaches no quorum of its view)
+//   kStalled    -            (the sender is frozen by a proposal nobody
+//                             drives on: a view change is asked for)
 // members: n, n x member id; ranges: n, n x (first, last); cut: view id,
-// creator, members, n, n x (origin, ranges).
+// formed, members, n, n x (origin, ranges).
 // Decoding is bounds-checked; a malformed datagram is dropped and counted.
 #include "protocol/membership.h"
 
@@ -28,7 +30,8 @@ namespace {
 constexpr std::uint8_t kMagic0 = 'G';
 constexpr std::uint8_t kMagic1 = 'M';
 // 2: incarnation in the header; 3: kBlocked; 4: flushed cuts are binding
-// (State reports one, Cut and Install name the cut's view and creator)
+// (State reports one, Cut and Install name the cut's view and the proposal
+// that formed it; proposal ids unique per coordinator)
 constexpr std::uint8_t kVersion = 4;
 constexpr std::uint64_t kMaxRanges = 1 << 16;
 
@@ -90,15 +93,14 @@ bool ReadOrigins(wire::Reader& r, std::uint32_t n, std::vector<SeqRanges>& out) 
 
 void WriteCut(wire::Writer& w, const Cut& cut) {
   w.Varint(cut.view);
-  w.Varint(cut.creator);
+  w.Varint(cut.formed);
   WriteMembers(w, cut.members);
   WriteOrigins(w, cut.per_origin);
 }
 
 bool ReadCut(wire::Reader& r, std::uint32_t n, Cut& cut) {
   cut.view = r.Varint();
-  const std::uint64_t creator = r.VarintAtMost(n - 1);
-  cut.creator = static_cast<std::uint32_t>(creator);
+  cut.formed = r.Varint();
   return ReadMembers(r, n, cut.members) && ReadOrigins(r, n, cut.per_origin);
 }
 
@@ -234,7 +236,7 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
   highest_seen_ = std::max(highest_seen_, their_seen);
   // Only a member still in our very view counts (one in an earlier view may
   // be about to refuse ours).
-  if (their_view == view_id_) HeardInView(from);
+  if (their_view == view_id_) HeardInView(from, now);
   bool ok = true;
   switch (type) {
     case Type::kHeartbeat:
@@ -251,6 +253,10 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
         blocked_peer_[from.value] = true;
       }
       break;
+    case Type::kStalled:
+      ok = r.AtEnd();
+      if (ok && their_view == view_id_) resync_requested_ = true;
+      break;
     case Type::kPropose: {
       const std::uint64_t id = r.Varint(), base = r.Varint();
       std::vector<bool> members;
@@ -266,7 +272,6 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
       if (ok && r.VarintAtMost(1) == 1) {
         FlushedCut f;
         f.id = r.Varint();
-        f.coordinator = static_cast<std::uint32_t>(r.VarintAtMost(n - 1));
         ok = ReadCut(r, n, f.cut);
         f.cut.id = f.id;
         flushed = std::move(f);
@@ -289,11 +294,9 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
       break;
     }
     case Type::kInstall: {
-      const std::uint64_t id = r.Varint();
-      const auto creator = static_cast<std::uint32_t>(r.VarintAtMost(n - 1));
-      std::vector<bool> members;
-      ok = ReadMembers(r, n, members) && r.AtEnd();
-      if (ok) OnInstallMsg(from, id, creator, members, now);
+      Cut cut;
+      ok = ReadCut(r, n, cut) && r.AtEnd();
+      if (ok) OnInstallMsg(from, std::move(cut), now);
       break;
     }
     default:
@@ -340,21 +343,24 @@ void Membership::Tick(TimePoint now) {
   if (resend && !accepted_ && !proposal_ && Lagging()) {
     for (std::uint32_t m = 0; m < view_.size(); ++m) {
       if (view_[m] && m != self_.value && peer_view_[m] < view_id_) {
-        SendInstall(MemberId{m}, view_id_, view_creator_, view_);
+        SendInstall(MemberId{m}, installed_cut_);
       }
     }
   }
   // Blocked: tell the others (they stop following this member, and their
   // coordinator proposes a view).
-  if (blocked_ && resend) {
+  if ((blocked_ || Stalled(now)) && resend) {
     std::vector<std::byte> bytes;
-    Header(bytes, Type::kBlocked);
+    Header(bytes, blocked_ ? Type::kBlocked : Type::kStalled);
     SendTo(std::nullopt, std::move(bytes));
   }
   if (accepted_ && resend) Participate(now);
-  if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
+  if (learning_ && host_.CutReached()) {
+    const Cut cut = *cut_;
+    Install(cut, now);
+  } else if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
     flushed_ = true;
-    flushed_for_ = FlushedCut{accepted_->id, accepted_->coordinator.value, *cut_};
+    flushed_for_ = FlushedCut{accepted_->id, *cut_};
     SendFlushed(now);
   } else if (resend && flushed_ && accepted_) {
     SendFlushed(now);
@@ -505,12 +511,15 @@ void Membership::Coordinate(TimePoint now) {
     proposal_.reset();
     return;
   }
-  if (blocked_ && !accepted_) {
+  if (blocked_) {
     // A quorum answers again. Resuming in the old view is safe even if the
     // others meanwhile removed us: what they send in a later view is refused
     // here (its packets' view), they acknowledge only what their cut kept,
-    // and their refusal removes us.
+    // and their refusal removes us. A member that follows a proposal stays
+    // frozen and carries on with the view change like any other (it no
+    // longer announces a block, which would make the others remove it).
     blocked_ = false;
+    thawing_until_ = now + options_.suspect_timeout;
     GroupEvent e;
     e.kind = GroupEventKind::kUnblocked;
     e.view_id = view_id_;
@@ -518,8 +527,10 @@ void Membership::Coordinate(TimePoint now) {
     e.reason = "reaches a majority of view " + std::to_string(view_id_) + " again";
     e.at = now;
     events_.push_back(std::move(e));
-    host_.OnThaw(now);
-    if (!any_suspected && !resync_requested_) return;
+    if (!accepted_) {
+      host_.OnThaw(now);
+      if (!any_suspected && !resync_requested_) return;
+    }
   }
   if (Rightful() != self_.value) {
     proposal_.reset();
@@ -550,7 +561,10 @@ void Membership::Coordinate(TimePoint now) {
 }
 
 void Membership::StartProposal(std::vector<bool> members, TimePoint now) {
-  const std::uint64_t id = std::max(view_id_, highest_seen_) + 1;
+  // The next id above any seen that is ours: ids are unique per coordinator.
+  const std::uint64_t n_members = options_.members;
+  const std::uint64_t above = std::max(view_id_, highest_seen_) + 1;
+  const std::uint64_t id = above + (self_.value + n_members - above % n_members) % n_members;
   highest_seen_ = id;
   const std::size_t n = members.size();
   proposal_ = Proposal{id,
@@ -577,11 +591,15 @@ void Membership::SendPropose(std::optional<MemberId> to) {
 
 void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
                            std::vector<bool> members, TimePoint now) {
+  if (id % options_.members != from.value) {  // not an id of its coordinator's
+    outbox_.stats->packets_invalid++;
+    return;
+  }
   highest_seen_ = std::max(highest_seen_, id);
   blocked_peer_[from.value] = false;  // it proposes: it reaches a quorum
   if (base < view_id_ && view_id_ > 0) {
     // The proposer missed the installation of our view.
-    SendInstall(from, view_id_, view_creator_, view_);
+    SendInstall(from, installed_cut_);
     return;
   }
   if (base != view_id_) return;
@@ -590,18 +608,9 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
   // that each think they coordinate (after a brief cut, each suspects the
   // other) would otherwise outbid each other's proposal ids for ever.
   if (from.value != Rightful()) return;
-  // Once we have its cut, the coordinator we follow will install that view
-  // (it keeps its suspicions from then on): while we do not suspect it we
-  // follow no other (a rival's cut would make us refuse that Install).
-  if (accepted_ && cut_ && from != accepted_->coordinator &&
-      !suspected_[accepted_->coordinator.value] && !blocked_peer_[accepted_->coordinator.value]) {
-    return;
-  }
-  // Proposals are ordered by (id, coordinator), and a member never goes back
-  // to a lower one: a cut it would flush for that one could no longer be
-  // the binding one (see OnState).
-  if (accepted_ &&
-      std::pair(id, from.value) <= std::pair(accepted_->id, accepted_->coordinator.value)) {
+  // A member never goes back to a lower proposal: a cut it would flush for
+  // that one could no longer be the binding one (see OnState).
+  if (accepted_ && id <= accepted_->id) {
     // A rival proposal that lost: tell its coordinator the highest id we have
     // seen (every header carries it), so that it restarts above it.
     if (from != accepted_->coordinator) {
@@ -616,6 +625,7 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
   if (!members[self_.value]) return;
   const bool first = !accepted_ && !blocked_;
   accepted_ = Accepted{id, from, std::move(members)};
+  accepted_at_ = now;
   cut_.reset();
   flushed_ = false;
   if (first) host_.OnFreeze();
@@ -639,7 +649,6 @@ void Membership::SendState(TimePoint now) {
   w.Varint(flushed_for_ ? 1 : 0);
   if (flushed_for_) {
     w.Varint(flushed_for_->id);
-    w.Varint(flushed_for_->coordinator);
     WriteCut(w, flushed_for_->cut);
   }
   SendTo(accepted_->coordinator, std::move(bytes));
@@ -654,8 +663,7 @@ void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges>
   for (std::uint32_t o = 0; o < held.size(); ++o) {
     if (view_[o]) UniteRanges(p.cut[o], held[o]);
   }
-  if (flushed && (!p.binding || std::pair(flushed->id, flushed->coordinator) >
-                                    std::pair(p.binding->id, p.binding->coordinator))) {
+  if (flushed && (!p.binding || flushed->id > p.binding->id)) {
     p.binding = std::move(flushed);
   }
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
@@ -669,7 +677,7 @@ void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges>
   if (p.binding) {
     p.sent = p.binding->cut;
   } else {
-    p.sent = Cut{p.id, p.id, self_.value, p.members, p.cut};
+    p.sent = Cut{p.id, view_id_ + 1, p.id, p.members, p.cut};
   }
   p.sent->id = p.id;
   SendCut(std::nullopt);
@@ -716,6 +724,7 @@ void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
     return;
   }
   cut_ = std::move(cut);
+  accepted_at_ = now;
   host_.OnCut(*cut_, now);
 }
 
@@ -739,27 +748,24 @@ void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now) {
     if (p.members[m] && !p.flushed[m]) return;
   }
   const Cut cut = *p.sent;
-  SendInstall(std::nullopt, cut.view, cut.creator, cut.members);
+  SendInstall(std::nullopt, cut);
   if (!cut.members[self_.value]) {  // a binding cut that removes us
     Exclude(now, "removed from view " + std::to_string(cut.view));
     return;
   }
-  Install(cut.view, cut.creator, cut.members, now);
+  Install(cut, now);
 }
 
-void Membership::SendInstall(std::optional<MemberId> to, std::uint64_t id, std::uint32_t creator,
-                             const std::vector<bool>& members) {
+void Membership::SendInstall(std::optional<MemberId> to, const Cut& cut) {
   std::vector<std::byte> bytes;
   Header(bytes, Type::kInstall);
   wire::Writer w(bytes);
-  w.Varint(id);
-  w.Varint(creator);
-  WriteMembers(w, members);
+  WriteCut(w, cut);
   SendTo(to, std::move(bytes));
 }
 
-void Membership::OnInstallMsg(MemberId from, std::uint64_t id, std::uint32_t creator,
-                              const std::vector<bool>& members, TimePoint now) {
+void Membership::OnInstallMsg(MemberId from, Cut cut, TimePoint now) {
+  const std::uint64_t id = cut.view;
   if (id <= view_id_) {
     // Tell the sender we are there (it resends until it hears our view).
     if (id == view_id_) {
@@ -769,28 +775,43 @@ void Membership::OnInstallMsg(MemberId from, std::uint64_t id, std::uint32_t cre
     }
     return;
   }
-  if (!members[self_.value]) {
+  if (!cut.members[self_.value]) {
     Exclude(now, "removed from view " + std::to_string(id));
     return;
   }
   // From the coordinator or from any member that installed it: this member
-  // must have reached that very cut, and handed nothing up beyond it since
-  // (it flushed no other cut after it).
-  if (!flushed_for_ || flushed_for_->cut.view != id || flushed_for_->cut.creator != creator ||
-      flushed_for_->cut.members != members) {
+  // reached that very cut, and handed nothing up beyond it since (it flushed
+  // no other cut after it).
+  if (flushed_for_ && flushed_for_->cut.view == id && flushed_for_->cut.formed == cut.formed &&
+      flushed_for_->cut.members == cut.members) {
+    Install(cut, now);
     return;
   }
-  Install(id, creator, members, now);
+  // It did not reach that cut (it missed it, or flushed another one that was
+  // never installed): the view is installed, so it reaches this cut now, if
+  // it is the next view and it handed up nothing beyond the cut, and
+  // installs the view then. Until then it takes the new view's packets too
+  // (bodies beyond the cut wait for the installation).
+  if (learning_ || id != view_id_ + 1 || !Within(cut)) return;
+  const bool first = !accepted_ && !blocked_;
+  accepted_ =
+      Accepted{~std::uint64_t{0}, from, cut.members};  // no proposal of the old view follows
+  accepted_at_ = now;
+  proposal_.reset();
+  flushed_ = false;
+  learning_ = true;
+  if (first) host_.OnFreeze();
+  cut_ = std::move(cut);
+  host_.OnCut(*cut_, now);
 }
 
-void Membership::Install(std::uint64_t id, std::uint32_t creator, const std::vector<bool>& members,
-                         TimePoint now) {
+void Membership::Install(const Cut& cut, TimePoint now) {
   const std::vector<bool> old = view_;
-  view_ = members;
-  view_id_ = id;
-  view_creator_ = creator;
+  view_ = cut.members;
+  view_id_ = cut.view;
+  installed_cut_ = cut;
   installed_at_ = now;
-  highest_seen_ = std::max(highest_seen_, id);
+  learning_ = false;
   accepted_.reset();
   cut_.reset();
   flushed_ = false;
@@ -798,6 +819,7 @@ void Membership::Install(std::uint64_t id, std::uint32_t creator, const std::vec
   proposal_.reset();
   // Every member of the new view reached its cut: none is suspected now.
   blocked_ = false;
+  thawing_until_ = TimePoint{};
   waiting_since_.assign(view_.size(), std::nullopt);
   resync_requested_ = false;
   blocked_peer_.assign(view_.size(), false);
@@ -806,10 +828,10 @@ void Membership::Install(std::uint64_t id, std::uint32_t creator, const std::vec
     last_heard_[m] = std::max(last_heard_[m], now);
     suspected_[m] = false;
   }
-  host_.OnInstall(id, old, view_, now);
+  host_.OnInstall(view_id_, old, view_, now);
   GroupEvent e;
   e.kind = GroupEventKind::kViewInstalled;
-  e.view_id = id;
+  e.view_id = view_id_;
   e.members = List(view_);
   std::string removed;
   for (std::uint32_t m = 0; m < old.size(); ++m) {

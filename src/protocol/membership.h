@@ -20,17 +20,15 @@
 // value): every member reports in its State the last cut it flushed (and
 // under which proposal); a coordinator that receives one sends the one of
 // the highest proposal again instead of forming its own, with that cut's
-// view id and members. A view is installed only once every member of its
-// proposal flushed its cut, and any two proposals share a member (quorums of
-// one view), so a later proposal from the same view either carries an
-// installed cut again or no member of it can still flush the earlier one
-// (it follows a higher proposal): one view has one successor.
-// Primary component (EngineOptions::primary_component): a view change needs a
-// quorum of the current view; a member whose unsuspected members are fewer
-// blocks (frozen, no view of its own), asks for a view change each
-// heartbeat_interval (kBlocked: the coordinator then proposes the view it
-// reaches), and leaves the block by installing a view (with it, or without
-// it: removed).
+// view id and members. Proposal ids are unique (coordinator m uses ids
+// equal to m modulo the group size); view ids count views (old view + 1). A view is installed only
+// once every member of its proposal flushed its cut, and any two proposals share a member (quorums
+// of one view), so a later proposal from the same view either carries an installed cut again or no
+// member of it can still flush the earlier one (it follows a higher proposal): one view has one
+// successor. Primary component (EngineOptions::primary_component): a view change needs a quorum of
+// the current view; a member whose unsuspected members are fewer blocks (frozen, no view of its
+// own), asks for a view change each heartbeat_interval (kBlocked: the coordinator then proposes the
+// view it reaches), and leaves the block by installing a view (with it, or without it: removed).
 // Suspicions are never withdrawn within a view, and a member follows only the
 // lowest member it does not suspect; a coordinator suspects a member that
 // does not answer its proposal. So every member's suspicions only grow, and
@@ -59,12 +57,12 @@ bool RangesContain(const SeqRanges& ranges, std::uint64_t seq);
 
 // A view change's outcome: the view it installs and what every member of
 // that view hands up in the old view first. Formed once, by the coordinator
-// of proposal (view, creator); a later proposal may carry it again (it is
-// binding once anyone flushed it: see Membership).
+// of proposal `formed` (which names it); a later proposal may carry it again
+// (it is binding once anyone flushed it: see Membership).
 struct Cut {
   std::uint64_t id = 0;               // the proposal it is flushed under
-  std::uint64_t view = 0;             // the view id it installs
-  std::uint32_t creator = 0;          // the coordinator that formed it
+  std::uint64_t view = 0;             // the view id it installs: the old view's + 1
+  std::uint64_t formed = 0;           // the proposal that formed it
   std::vector<bool> members;          // the view being installed, by member id
   std::vector<SeqRanges> per_origin;  // by member id: bodies every member must hold
 };
@@ -104,14 +102,16 @@ class Membership {
   bool OnHeard(MemberId from, TimePoint now);
   void OnPacket(MemberId from, std::span<const std::byte> bytes, TimePoint now);
   void OnSentToGroup(TimePoint now) { last_group_send_ = now; }
-  // A packet of our view (or an earlier one) from `from`. Suspicions are
-  // never withdrawn, except by a blocked member: it counts on everyone it
-  // hears again, and resumes once they are a quorum (Coordinate).
-  void HeardInView(MemberId from) {
+  // A packet of our very view from `from`. Suspicions are never withdrawn,
+  // except by a blocked member: it counts on everyone it hears again, and
+  // resumes once they are a quorum (Coordinate); and for suspect_timeout
+  // after that, so that the rest of a healed group is counted too (else the
+  // first quorum heard would remove the members heard a moment later).
+  void HeardInView(MemberId from, TimePoint now) {
     if (peer_view_[from.value] < view_id_) peer_view_[from.value] = view_id_;
-    if (blocked_ && suspected_[from.value] && !restarted_[from.value]) {
+    if ((blocked_ || now < thawing_until_) && suspected_[from.value] && !restarted_[from.value]) {
       suspected_[from.value] = false;
-      if (from.value < waiting_since_.size()) waiting_since_[from.value].reset();
+      waiting_since_[from.value].reset();
     }
   }
   // Runs timers and re-evaluates progress (call after anything changed).
@@ -121,6 +121,9 @@ class Membership {
   bool InView(std::uint32_t m) const { return view_[m]; }
   const std::vector<bool>& view() const { return view_; }
   std::uint64_t view_id() const { return view_id_; }
+  // The latest view whose packets this member takes: the next one too while
+  // it reaches that view's cut (learning), else its own.
+  std::uint64_t latest_view_taken() const { return learning_ ? view_id_ + 1 : view_id_; }
   // A view change is flushing, or this member is blocked: no multicasts, no
   // deliveries beyond a flush cut.
   bool frozen() const { return accepted_.has_value() || blocked_; }
@@ -137,7 +140,8 @@ class Membership {
     kFlushed = 5,
     kInstall = 6,
     kRefuse = 7,
-    kBlocked = 8
+    kBlocked = 8,
+    kStalled = 9
   };
   struct Accepted {  // a proposal this member follows
     std::uint64_t id;
@@ -146,7 +150,6 @@ class Membership {
   };
   struct FlushedCut {  // the last cut this member flushed, and under which proposal
     std::uint64_t id;
-    std::uint32_t coordinator;
     Cut cut;
   };
   struct Proposal {  // as coordinator
@@ -166,8 +169,7 @@ class Membership {
   void SendState(TimePoint now);
   void SendCut(std::optional<MemberId> to);
   void SendFlushed(TimePoint now);
-  void SendInstall(std::optional<MemberId> to, std::uint64_t id, std::uint32_t creator,
-                   const std::vector<bool>& members);
+  void SendInstall(std::optional<MemberId> to, const Cut& cut);
 
   void Suspect(TimePoint now);
   void SuspectOne(std::uint32_t m, std::string reason, TimePoint now);
@@ -189,15 +191,20 @@ class Membership {
                std::optional<FlushedCut> flushed, TimePoint now);
   void OnCutMsg(MemberId from, Cut cut, TimePoint now);
   void OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now);
-  void OnInstallMsg(MemberId from, std::uint64_t id, std::uint32_t creator,
-                    const std::vector<bool>& members, TimePoint now);
-  void Install(std::uint64_t id, std::uint32_t creator, const std::vector<bool>& members,
-               TimePoint now);
+  void OnInstallMsg(MemberId from, Cut cut, TimePoint now);
+  void Install(const Cut& cut, TimePoint now);
   // Whether everything this member handed up lies within `cut` (else flushing
   // it would deliver more in the old view here than at its other members).
   bool Within(const Cut& cut) const;
   void Exclude(TimePoint now, const std::string& why);
   void Participate(TimePoint now);
+  // Frozen by a proposal nobody drives on: our own, given up (another
+  // member is the rightful coordinator), or one whose cut has not come
+  // for 3 x suspect_timeout. We ask the others for a view change (kStalled).
+  bool Stalled(TimePoint now) const {
+    return accepted_ && !proposal_ &&
+           (accepted_->coordinator == self_ || now - accepted_at_ >= 3 * options_.suspect_timeout);
+  }
   // Some member of the installed view still announces an older view.
   bool Lagging() const {
     if (view_id_ == 0) return false;
@@ -216,7 +223,7 @@ class Membership {
   std::deque<GroupEvent>& events_;
   std::vector<bool> view_;
   std::uint64_t view_id_ = 0;
-  std::uint32_t view_creator_ = 0;  // the coordinator that formed the view's cut
+  Cut installed_cut_;  // the cut that installed our view (resent in Install)
   TimePoint installed_at_{};
   std::uint64_t highest_seen_ = 0;  // highest proposal id seen anywhere
   std::vector<TimePoint> last_heard_;
@@ -229,7 +236,8 @@ class Membership {
   TimePoint resend_due_{};
   bool started_ = false;
   bool excluded_ = false;
-  bool blocked_ = false;  // no quorum reachable: waits for a view
+  bool blocked_ = false;       // no quorum reachable: waits for a view
+  TimePoint thawing_until_{};  // resumed from a block: still counts on members heard
   // As coordinator: since when each member of the proposal has kept us
   // waiting for its State (or its Flushed); a member that does not answer
   // for 3 x suspect_timeout is suspected (it suspects us, or follows another
@@ -240,8 +248,12 @@ class Membership {
   // Members of our view that said they are blocked: not followed as coordinator.
   std::vector<bool> blocked_peer_ = std::vector<bool>(options_.members, false);
   std::optional<Accepted> accepted_;
+  TimePoint accepted_at_{};  // when accepted_ was accepted, or its cut came
   std::optional<Cut> cut_;
   bool flushed_ = false;
+  // accepted_/cut_ are an installed view's cut that this member missed: it
+  // installs that view once it reaches the cut.
+  bool learning_ = false;
   // The last cut this member reached (kept until a view is installed): its
   // Install is acceptable from any member, and every State reports it.
   std::optional<FlushedCut> flushed_for_;
