@@ -335,10 +335,7 @@ class EngineImpl final : public Engine, private MembershipHost {
     for (std::uint32_t o = 0; o < options_.members; ++o) {
       // basic cannot fetch a removed sender's messages: it promises no agreement
       // (unless it relays as reliable does, under a total order).
-      if (options_.reliability == Reliability::kBasic && !RelaysEverything(options_) &&
-          !cut->members[o]) {
-        continue;
-      }
+      if (!FlushesRemovedOrigins() && !cut->members[o]) continue;
       const GapTracker& passed = passed_[o];
       for (const auto& r : cut->per_origin[o]) {
         if (r.last <= passed.floor()) continue;
@@ -348,6 +345,10 @@ class EngineImpl final : public Engine, private MembershipHost {
       }
     }
     return true;
+  }
+
+  bool FlushesRemovedOrigins() const override {
+    return options_.reliability != Reliability::kBasic || RelaysEverything(options_);
   }
 
   void OnInstall(std::uint64_t view_id, const std::vector<bool>& old_view,

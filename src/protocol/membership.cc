@@ -130,9 +130,14 @@ void UniteRanges(SeqRanges& a, const SeqRanges& b) {
 }
 
 bool RangesContain(const SeqRanges& ranges, std::uint64_t seq) {
-  auto it = std::upper_bound(ranges.begin(), ranges.end(), seq,
+  return RangesContainAll(ranges, seq, seq);
+}
+
+bool RangesContainAll(const SeqRanges& ranges, std::uint64_t first, std::uint64_t last) {
+  // Ranges are merged: first..last lies within one of them, or not at all.
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), first,
                              [](std::uint64_t s, const auto& r) { return s < r.first; });
-  return it != ranges.begin() && std::prev(it)->last >= seq;
+  return it != ranges.begin() && std::prev(it)->last >= last;
 }
 
 Membership::Membership(const EngineOptions& options, MemberId self, std::uint64_t incarnation,
@@ -268,16 +273,16 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
       const std::uint64_t id = r.Varint();
       std::vector<SeqRanges> held;
       ok = ReadOrigins(r, n, held);
-      std::optional<FlushedCut> flushed;
+      std::optional<AcceptedCut> accepted;
       if (ok && r.VarintAtMost(1) == 1) {
-        FlushedCut f;
+        AcceptedCut f;
         f.id = r.Varint();
         ok = ReadCut(r, n, f.cut);
         f.cut.id = f.id;
-        flushed = std::move(f);
+        accepted = std::move(f);
       }
       ok = ok && r.AtEnd();
-      if (ok) OnState(from, id, std::move(held), std::move(flushed), now);
+      if (ok) OnState(from, id, std::move(held), std::move(accepted), now);
       break;
     }
     case Type::kCut: {
@@ -289,8 +294,9 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
     }
     case Type::kFlushed: {
       const std::uint64_t id = r.Varint();
+      const bool reached = r.VarintAtMost(1) == 1;
       ok = r.ok() && r.AtEnd();
-      if (ok) OnFlushedMsg(from, id, now);
+      if (ok) OnFlushedMsg(from, id, reached, now);
       break;
     }
     case Type::kInstall: {
@@ -308,6 +314,10 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
 
 void Membership::Tick(TimePoint now) {
   if (!enabled_ || excluded_) return;
+  if (leaving_ && now > leaving_at_) {
+    Exclude(now, "removed from view " + std::to_string(*leaving_));
+    return;
+  }
   if (!started_) {
     started_ = true;
     std::fill(last_heard_.begin(), last_heard_.end(), now);
@@ -339,8 +349,10 @@ void Membership::Tick(TimePoint now) {
     }
   }
   // Every member of the installed view resends Install to members that have
-  // not moved on (the coordinator may have crashed right after installing).
-  if (resend && !accepted_ && !proposal_ && Lagging()) {
+  // not moved on (the coordinator may have crashed right after installing),
+  // during a view change or a block too: cut off as the view was installed,
+  // they would otherwise stay in the old view, and this side without them.
+  if (resend && Lagging()) {
     for (std::uint32_t m = 0; m < view_.size(); ++m) {
       if (view_[m] && m != self_.value && peer_view_[m] < view_id_) {
         SendInstall(MemberId{m}, installed_cut_);
@@ -360,10 +372,10 @@ void Membership::Tick(TimePoint now) {
     Install(cut, now);
   } else if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
     flushed_ = true;
-    flushed_for_ = FlushedCut{accepted_->id, *cut_};
+    accepted_cut_->reached = true;
     SendFlushed(now);
-  } else if (resend && flushed_ && accepted_) {
-    SendFlushed(now);
+  } else if (resend && accepted_ && cut_ && !learning_) {
+    SendFlushed(now);  // reached, or (not yet) still fetching: it follows us
   }
 }
 
@@ -374,6 +386,7 @@ void Membership::Participate(TimePoint now) {
 std::optional<TimePoint> Membership::NextDeadline() const {
   if (!enabled_ || excluded_) return std::nullopt;
   if (!started_) return TimePoint{};
+  if (leaving_) return leaving_at_ + Duration(1);
   TimePoint next = last_group_send_ + options_.heartbeat_interval;
   for (std::uint32_t m = 0; m < view_.size(); ++m) {
     if (view_[m] && m != self_.value && !suspected_[m]) {
@@ -439,7 +452,7 @@ void Membership::SuspectSilentParticipants(TimePoint now) {
   const Proposal& p = *proposal_;
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (!p.members[m] || m == self_.value || suspected_[m]) continue;
-    const bool waiting = !p.reported[m] || (p.sent && !p.flushed[m]);
+    const bool waiting = !p.reported[m] || (p.sent && !p.flushed[m] && !p.following[m]);
     if (!waiting) {
       waiting_since_[m].reset();
       continue;
@@ -571,6 +584,7 @@ void Membership::StartProposal(std::vector<bool> members, TimePoint now) {
                        std::move(members),
                        std::vector<bool>(n, false),
                        std::vector<bool>(n, false),
+                       std::vector<bool>(n, false),
                        std::vector<SeqRanges>(n),
                        std::nullopt,
                        std::nullopt,
@@ -638,7 +652,7 @@ void Membership::SendState(TimePoint now) {
     if (view_[o]) host_.HeldRanges(o, held[o]);
   }
   if (accepted_->coordinator == self_) {
-    OnState(self_, accepted_->id, std::move(held), flushed_for_, now);
+    OnState(self_, accepted_->id, std::move(held), accepted_cut_, now);
     return;
   }
   std::vector<std::byte> bytes;
@@ -646,16 +660,16 @@ void Membership::SendState(TimePoint now) {
   wire::Writer w(bytes);
   w.Varint(accepted_->id);
   WriteOrigins(w, held);
-  w.Varint(flushed_for_ ? 1 : 0);
-  if (flushed_for_) {
-    w.Varint(flushed_for_->id);
-    WriteCut(w, flushed_for_->cut);
+  w.Varint(accepted_cut_ ? 1 : 0);
+  if (accepted_cut_) {
+    w.Varint(accepted_cut_->id);
+    WriteCut(w, accepted_cut_->cut);
   }
   SendTo(accepted_->coordinator, std::move(bytes));
 }
 
 void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges> held,
-                         std::optional<FlushedCut> flushed, TimePoint now) {
+                         std::optional<AcceptedCut> accepted, TimePoint now) {
   if (!proposal_ || proposal_->id != id || !proposal_->members[from.value]) return;
   Proposal& p = *proposal_;
   if (p.reported[from.value]) return;
@@ -663,17 +677,39 @@ void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges>
   for (std::uint32_t o = 0; o < held.size(); ++o) {
     if (view_[o]) UniteRanges(p.cut[o], held[o]);
   }
-  if (flushed && (!p.binding || flushed->id > p.binding->id)) {
-    p.binding = std::move(flushed);
+  if (accepted && (!p.binding || accepted->id > p.binding->id)) {
+    p.binding = std::move(accepted);
   }
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (p.members[m] && !p.reported[m]) return;
   }
-  // A cut some member flushed may have been installed by the members of its
-  // proposal (they all flushed it): it is sent again, whatever our members.
-  // (Had it been installed, every member of its proposal flushed it, and one
-  // of them is in ours and reports it or a later proposal's cut, which by
-  // the same rule carried it again.) Otherwise we form the cut.
+  // A cut some member received may have been installed by the members of
+  // its proposal (they all reached it): it is sent again, whatever our
+  // members. (Had it been installed, every member of its proposal received
+  // it, and one of them is in ours and reports it or a later proposal's
+  // cut, which by the same rule carried it again.) Otherwise we form the
+  // cut. (A member hands up what lies within a cut once it has it, so the
+  // cut it reports also holds everything it handed up.)
+  // A reported cut that the members' holdings do not cover was never
+  // installed: had it been, every member of the proposal it was installed
+  // under reached it, and one of them is in ours and holds all of it (of
+  // the origins it keeps, and of the others unless basic: it does not fetch
+  // them).
+  // Then no lower one was installed either (it would have been carried
+  // again), and we form the cut: the reported one may hold bodies nobody
+  // alive has.
+  if (p.binding) {
+    const Cut& b = p.binding->cut;
+    for (std::uint32_t o = 0; o < b.per_origin.size() && p.binding; ++o) {
+      if (!b.members[o] && !host_.FlushesRemovedOrigins()) continue;
+      for (const auto& r : b.per_origin[o]) {
+        if (!RangesContainAll(p.cut[o], r.first, r.last)) {
+          p.binding.reset();
+          break;
+        }
+      }
+    }
+  }
   if (p.binding) {
     p.sent = p.binding->cut;
   } else {
@@ -687,17 +723,11 @@ void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges>
 bool Membership::Within(const Cut& cut) const {
   SeqRanges passed;
   for (std::uint32_t o = 0; o < view_.size(); ++o) {
-    if (!view_[o]) continue;
+    if (!view_[o] || (!cut.members[o] && !host_.FlushesRemovedOrigins())) continue;
     passed.clear();
     host_.HeldRanges(o, passed);
     for (const auto& r : passed) {
-      if (!RangesContain(cut.per_origin[o], r.first) || !RangesContain(cut.per_origin[o], r.last)) {
-        return false;
-      }
-      // Both ends inside one range of the cut (ranges are merged).
-      auto it = std::upper_bound(cut.per_origin[o].begin(), cut.per_origin[o].end(), r.first,
-                                 [](std::uint64_t s, const auto& x) { return s < x.first; });
-      if (std::prev(it)->last < r.last) return false;
+      if (!RangesContainAll(cut.per_origin[o], r.first, r.last)) return false;
     }
   }
   return true;
@@ -724,25 +754,31 @@ void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
     return;
   }
   cut_ = std::move(cut);
+  accepted_cut_ = AcceptedCut{accepted_->id, *cut_, false};
   accepted_at_ = now;
   host_.OnCut(*cut_, now);
 }
 
 void Membership::SendFlushed(TimePoint now) {
   if (accepted_->coordinator == self_) {
-    OnFlushedMsg(self_, accepted_->id, now);
+    OnFlushedMsg(self_, accepted_->id, flushed_, now);
     return;
   }
   std::vector<std::byte> bytes;
   Header(bytes, Type::kFlushed);
   wire::Writer w(bytes);
   w.Varint(accepted_->id);
+  w.Varint(flushed_ ? 1 : 0);
   SendTo(accepted_->coordinator, std::move(bytes));
 }
 
-void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now) {
+void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, bool reached, TimePoint now) {
   if (!proposal_ || proposal_->id != id || !proposal_->sent) return;
   Proposal& p = *proposal_;
+  // Not reached yet: it has the cut and fetches (which may take a while
+  // after a partition heals): it is not suspected for keeping us waiting.
+  p.following[from.value] = true;
+  if (!reached) return;
   p.flushed[from.value] = true;
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (p.members[m] && !p.flushed[m]) return;
@@ -750,7 +786,11 @@ void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now) {
   const Cut cut = *p.sent;
   SendInstall(std::nullopt, cut);
   if (!cut.members[self_.value]) {  // a binding cut that removes us
-    Exclude(now, "removed from view " + std::to_string(cut.view));
+    // Excluded at the next step, once the Install is out (an excluded
+    // member's queued datagrams are dropped).
+    leaving_ = cut.view;
+    leaving_at_ = now;
+    proposal_.reset();
     return;
   }
   Install(cut, now);
@@ -782,8 +822,8 @@ void Membership::OnInstallMsg(MemberId from, Cut cut, TimePoint now) {
   // From the coordinator or from any member that installed it: this member
   // reached that very cut, and handed nothing up beyond it since (it flushed
   // no other cut after it).
-  if (flushed_for_ && flushed_for_->cut.view == id && flushed_for_->cut.formed == cut.formed &&
-      flushed_for_->cut.members == cut.members) {
+  if (accepted_cut_ && accepted_cut_->reached && accepted_cut_->cut.view == id &&
+      accepted_cut_->cut.formed == cut.formed && accepted_cut_->cut.members == cut.members) {
     Install(cut, now);
     return;
   }
@@ -815,7 +855,7 @@ void Membership::Install(const Cut& cut, TimePoint now) {
   accepted_.reset();
   cut_.reset();
   flushed_ = false;
-  flushed_for_.reset();
+  accepted_cut_.reset();
   proposal_.reset();
   // Every member of the new view reached its cut: none is suspected now.
   blocked_ = false;

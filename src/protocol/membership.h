@@ -16,22 +16,21 @@
 // (Install). A proposal that loses a member restarts with a higher id.
 // Every message is resent each heartbeat_interval until answered.
 // A member that learns it is not in the view stops for good (excluded).
-// A flushed cut is binding (Paxos: proposals are ballots, a cut is the
-// value): every member reports in its State the last cut it flushed (and
-// under which proposal); a coordinator that receives one sends the one of
-// the highest proposal again instead of forming its own, with that cut's
-// view id and members. Proposal ids are unique (coordinator m uses ids
-// equal to m modulo the group size); view ids count views (old view + 1). A view is installed only
-// once every member of its proposal flushed its cut, and any two proposals share a member (quorums
-// of one view), so a later proposal from the same view either carries an installed cut again or no
-// member of it can still flush the earlier one (it follows a higher proposal): one view has one
-// successor. Primary component (EngineOptions::primary_component): a view change needs a quorum of
-// the current view; a member whose unsuspected members are fewer blocks (frozen, no view of its
-// own), asks for a view change each heartbeat_interval (kBlocked: the coordinator then proposes the
-// view it reaches), and leaves the block by installing a view (with it, or without it: removed).
-// Suspicions are never withdrawn within a view, and a member follows only the
-// lowest member it does not suspect; a coordinator suspects a member that
-// does not answer its proposal. So every member's suspicions only grow, and
+// A cut is binding once received (Paxos: proposals are ballots, a cut is the
+// value, receiving it is accepting it): every member reports in its State
+// the last cut it received (and under which proposal); a coordinator that receives one sends the
+// one of the highest proposal again instead of forming its own, with that cut's view id and
+// members. Proposal ids are unique (coordinator m uses ids equal to m modulo the group size); view
+// ids count views (old view + 1). A view is installed only once every member of its proposal
+// flushed its cut, and any two proposals share a member (quorums of one view), so a later proposal
+// from the same view either carries an installed cut again or no member of it can still flush the
+// earlier one (it follows a higher proposal): one view has one successor. Primary component
+// (EngineOptions::primary_component): a view change needs a quorum of the current view; a member
+// whose unsuspected members are fewer blocks (frozen, no view of its own), asks for a view change
+// each heartbeat_interval (kBlocked: the coordinator then proposes the view it reaches), and leaves
+// the block by installing a view (with it, or without it: removed). Suspicions are never withdrawn
+// within a view, and a member follows only the lowest member it does not suspect; a coordinator
+// suspects a member that does not answer its proposal. So every member's suspicions only grow, and
 // the members agree on one coordinator again after any cut.
 // Thread-safety: none.
 #pragma once
@@ -54,6 +53,8 @@ using SeqRanges = std::vector<GapTracker::Range>;
 // Unites `b` into `a` (both sorted, disjoint); the result is sorted, merged.
 void UniteRanges(SeqRanges& a, const SeqRanges& b);
 bool RangesContain(const SeqRanges& ranges, std::uint64_t seq);
+// Whether every seq of first..last (first <= last) is in `ranges`.
+bool RangesContainAll(const SeqRanges& ranges, std::uint64_t first, std::uint64_t last);
 
 // A view change's outcome: the view it installs and what every member of
 // that view hands up in the old view first. Formed once, by the coordinator
@@ -81,6 +82,9 @@ class MembershipHost {
   virtual void OnCut(const Cut& cut, TimePoint now) = 0;
   // Every body within the cut was passed to the ordering layer.
   virtual bool CutReached() const = 0;
+  // Whether reaching a cut includes the bodies of the origins it removes
+  // (basic does not fetch those: it promises no agreement).
+  virtual bool FlushesRemovedOrigins() const = 0;
   virtual void OnInstall(std::uint64_t view_id, const std::vector<bool>& old_view,
                          const std::vector<bool>& members, TimePoint now) = 0;
   virtual void OnExcluded() = 0;
@@ -148,17 +152,19 @@ class Membership {
     MemberId coordinator;
     std::vector<bool> members;  // who flushes under it
   };
-  struct FlushedCut {  // the last cut this member flushed, and under which proposal
+  struct AcceptedCut {  // the last cut this member received, and under which proposal
     std::uint64_t id;
     Cut cut;
+    bool reached = false;  // everything within it was handed up
   };
   struct Proposal {  // as coordinator
     std::uint64_t id;
     std::vector<bool> members;
     std::vector<bool> reported, flushed;
-    std::vector<SeqRanges> cut;  // the union of the States' holdings
+    std::vector<bool> following;  // said it has the cut (it may still fetch)
+    std::vector<SeqRanges> cut;   // the union of the States' holdings
     // The highest-proposal cut a member reported flushed: sent instead of ours.
-    std::optional<FlushedCut> binding;
+    std::optional<AcceptedCut> binding;
     std::optional<Cut> sent;  // the cut sent, once every member reported
     TimePoint started{};
   };
@@ -188,13 +194,14 @@ class Membership {
   void OnPropose(MemberId from, std::uint64_t id, std::uint64_t base, std::vector<bool> members,
                  TimePoint now);
   void OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges> held,
-               std::optional<FlushedCut> flushed, TimePoint now);
+               std::optional<AcceptedCut> accepted, TimePoint now);
   void OnCutMsg(MemberId from, Cut cut, TimePoint now);
-  void OnFlushedMsg(MemberId from, std::uint64_t id, TimePoint now);
+  void OnFlushedMsg(MemberId from, std::uint64_t id, bool reached, TimePoint now);
   void OnInstallMsg(MemberId from, Cut cut, TimePoint now);
   void Install(const Cut& cut, TimePoint now);
   // Whether everything this member handed up lies within `cut` (else flushing
-  // it would deliver more in the old view here than at its other members).
+  // it would deliver more in the old view here than at its other members),
+  // of the origins whose messages a cut flushes.
   bool Within(const Cut& cut) const;
   void Exclude(TimePoint now, const std::string& why);
   void Participate(TimePoint now);
@@ -236,6 +243,9 @@ class Membership {
   TimePoint resend_due_{};
   bool started_ = false;
   bool excluded_ = false;
+  // As coordinator: installed a carried cut that removes us (view id).
+  std::optional<std::uint64_t> leaving_;
+  TimePoint leaving_at_{};
   bool blocked_ = false;       // no quorum reachable: waits for a view
   TimePoint thawing_until_{};  // resumed from a block: still counts on members heard
   // As coordinator: since when each member of the proposal has kept us
@@ -254,9 +264,11 @@ class Membership {
   // accepted_/cut_ are an installed view's cut that this member missed: it
   // installs that view once it reaches the cut.
   bool learning_ = false;
-  // The last cut this member reached (kept until a view is installed): its
-  // Install is acceptable from any member, and every State reports it.
-  std::optional<FlushedCut> flushed_for_;
+  // The last cut this member received (kept until a view is installed; a
+  // member hands up what lies within a cut as soon as it has it): every
+  // State reports it, and once it is reached its Install is acceptable
+  // from any member.
+  std::optional<AcceptedCut> accepted_cut_;
   std::optional<Proposal> proposal_;
 };
 

@@ -98,9 +98,9 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
 std::vector<SweepParam> AllParams() {
   std::vector<SweepParam> out;
   for (const auto& c : AllCombos()) {
-    for (auto p :
-         {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
-          Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes, Profile::kPartition}) {
+    for (auto p : {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
+                   Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes,
+                   Profile::kPartition, Profile::kOverlappingCuts}) {
       out.emplace_back(c, p);
     }
   }

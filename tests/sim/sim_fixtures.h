@@ -18,7 +18,8 @@ enum class Profile {
   kCrashes,
   kBundled,
   kViewChangeCrashes,
-  kPartition
+  kPartition,
+  kOverlappingCuts
 };
 
 inline std::string ProfileName(Profile p) {
@@ -39,6 +40,8 @@ inline std::string ProfileName(Profile p) {
       return "SequencerCrashThenCrashDuringTheViewChange";
     case Profile::kPartition:
       return "MinorityCutOffThenHealed";
+    case Profile::kOverlappingCuts:
+      return "OverlappingCutsThenHealed";
   }
   return "?";
 }
@@ -176,6 +179,39 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
             SimCrash{MemberId{victim}, cut.from + std::chrono::milliseconds(seed % 70), true});
       }
       o.partitions.push_back(std::move(cut));
+      break;
+    }
+    case Profile::kOverlappingCuts: {
+      // One to three cuts of random members (any side, a majority too) at
+      // random times, overlapping one another and the view changes they
+      // cause, 20 to 220 ms each against a 60 ms suspect_timeout; 3 to 7
+      // members. Everyone is alive once the network heals, so every run
+      // must complete: cut-off members are removed (and refused) or resume.
+      FastDetectionUnderLoss(o);
+      o.messages = 60;
+      std::uint64_t x = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+      auto next = [&x](std::uint64_t bound) {  // splitmix64, then a value in [0, bound)
+        x += 0x9E3779B97F4A7C15ull;
+        std::uint64_t z = x;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return (z ^ (z >> 31)) % bound;
+      };
+      o.engine.members = 3 + static_cast<std::uint32_t>(next(5));
+      const auto n = o.engine.members;
+      const auto cuts = 1 + next(3);
+      for (std::uint64_t i = 0; i < cuts; ++i) {
+        SimPartition cut;
+        const auto size = 1 + next(n - 1);
+        std::vector<bool> in(n, false);
+        for (std::uint64_t k = 0; k < size; ++k) in[next(n)] = true;
+        for (std::uint32_t m = 0; m < n; ++m) {
+          if (in[m]) cut.side.push_back(MemberId{m});
+        }
+        cut.from = std::chrono::milliseconds(20 + next(150));
+        cut.to = cut.from + std::chrono::milliseconds(20 + next(200));
+        o.partitions.push_back(std::move(cut));
+      }
       break;
     }
   }
