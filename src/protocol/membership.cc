@@ -452,7 +452,7 @@ void Membership::SuspectSilentParticipants(TimePoint now) {
   const Proposal& p = *proposal_;
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (!p.members[m] || m == self_.value || suspected_[m]) continue;
-    const bool waiting = !p.reported[m] || (p.sent && !p.flushed[m] && !p.following[m]);
+    const bool waiting = !p.reported[m] || (p.sent && !p.flushed[m]);
     if (!waiting) {
       waiting_since_[m].reset();
       continue;
@@ -582,7 +582,6 @@ void Membership::StartProposal(std::vector<bool> members, TimePoint now) {
   const std::size_t n = members.size();
   proposal_ = Proposal{id,
                        std::move(members),
-                       std::vector<bool>(n, false),
                        std::vector<bool>(n, false),
                        std::vector<bool>(n, false),
                        std::vector<SeqRanges>(n),
@@ -776,9 +775,13 @@ void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, bool reached, Tim
   if (!proposal_ || proposal_->id != id || !proposal_->sent) return;
   Proposal& p = *proposal_;
   // Not reached yet: it has the cut and fetches (which may take a while
-  // after a partition heals): it is not suspected for keeping us waiting.
-  p.following[from.value] = true;
-  if (!reached) return;
+  // after a partition heals): while it says so each heartbeat, it is not
+  // suspected for keeping us waiting (one that turns to another proposal
+  // stops saying so).
+  if (!reached) {
+    if (from != self_ && waiting_since_[from.value]) waiting_since_[from.value] = now;
+    return;
+  }
   p.flushed[from.value] = true;
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
     if (p.members[m] && !p.flushed[m]) return;

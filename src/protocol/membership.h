@@ -161,8 +161,7 @@ class Membership {
     std::uint64_t id;
     std::vector<bool> members;
     std::vector<bool> reported, flushed;
-    std::vector<bool> following;  // said it has the cut (it may still fetch)
-    std::vector<SeqRanges> cut;   // the union of the States' holdings
+    std::vector<SeqRanges> cut;  // the union of the States' holdings
     // The highest-proposal cut a member reported flushed: sent instead of ours.
     std::optional<AcceptedCut> binding;
     std::optional<Cut> sent;  // the cut sent, once every member reported
