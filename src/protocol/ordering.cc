@@ -225,7 +225,10 @@ class Orderer final : public OrderingLayer {
     isis_entries_.clear();
     isis_queue_.clear();
     collecting_.clear();
-    next_to_agree_ = next_app_seq_ + 1;
+    // Our messages not settled here reach the ordering layer in the new view
+    // (a bundle sent as the view change froze us is held beyond the cut):
+    // they are proposed there and must be agreed, from the first of them.
+    next_to_agree_ = delivered_count_[self_.value] + 1;
   }
 
   void Deliver(const AppMsg& m) {
