@@ -11,7 +11,6 @@
 // why BodyPool::Recycle synchronises with that release before reusing it).
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -93,8 +92,11 @@ class BodyPool {
       return;
     }
     // The last other owner (a Delivery on the application's thread, say) let
-    // go of it with a release; see its reads before we write the bytes again.
-    std::atomic_thread_fence(std::memory_order_acquire);
+    // go of it with a release, which use_count()'s relaxed load does not
+    // synchronise with: a copy's increment (acq_rel, on the same count) does,
+    // so that owner's reads of the bytes come before our writes. (A standalone
+    // acquire fence would do too, but -fsanitize=thread does not support it.)
+    { const auto acquire = body; }
     // Take() created it non-const: the const_cast only undoes the view.
     auto b = std::const_pointer_cast<std::vector<std::byte>>(std::move(body));
     pooled_bytes_ += b->capacity();
