@@ -150,7 +150,7 @@ TEST(Allocation, BundledFifoMulticastAllocatesPerDatagramNotPerMessage) {
               per_message);
   // Not per message, nor per datagram (about 17 messages of 64 B share one):
   // bundles and received bodies come from the engines' body pools, datagram
-  // buffers come back from the driver, retained bodies sit in a ring. 0.007
+  // buffers come back from the driver, retained bodies sit in a ring. 0.003
   // measured over all 3 members (0.28 with a new buffer per datagram and a
   // new body per bundle, and a warm-up that ended mid-cycle).
   EXPECT_LT(per_message, 0.05);
