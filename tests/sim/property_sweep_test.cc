@@ -100,7 +100,7 @@ std::vector<SweepParam> AllParams() {
   for (const auto& c : AllCombos()) {
     for (auto p : {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
                    Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes,
-                   Profile::kPartition, Profile::kOverlappingCuts}) {
+                   Profile::kPartition, Profile::kOverlappingCuts, Profile::kBundledCrash}) {
       out.emplace_back(c, p);
     }
   }

@@ -19,7 +19,8 @@ enum class Profile {
   kBundled,
   kViewChangeCrashes,
   kPartition,
-  kOverlappingCuts
+  kOverlappingCuts,
+  kBundledCrash
 };
 
 inline std::string ProfileName(Profile p) {
@@ -42,6 +43,8 @@ inline std::string ProfileName(Profile p) {
       return "MinorityCutOffThenHealed";
     case Profile::kOverlappingCuts:
       return "OverlappingCutsThenHealed";
+    case Profile::kBundledCrash:
+      return "BundledThenACrashMidMulticast";
   }
   return "?";
 }
@@ -179,6 +182,23 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
             SimCrash{MemberId{victim}, cut.from + std::chrono::milliseconds(seed % 70), true});
       }
       o.partitions.push_back(std::move(cut));
+      break;
+    }
+    case Profile::kBundledCrash: {
+      // Bundling (a multicast every 1 ms, bundles of up to 600 bytes sent
+      // after 2 ms) with fast failure detection: a member crashes part-way
+      // through a multicast, and the survivors freeze with bundles open (a
+      // bundle sent as a view change freezes its sender is held beyond the
+      // cut and ordered in the new view).
+      FastDetectionUnderLoss(o);
+      o.messages = 100;
+      o.interval = std::chrono::milliseconds(1);
+      o.engine.bundle_bytes = 600;
+      o.engine.bundle_delay = std::chrono::milliseconds(2);
+      o.payload_bytes = 100 + static_cast<std::uint32_t>(seed % 200);
+      const auto n = o.engine.members;
+      o.crashes.push_back(SimCrash{MemberId{static_cast<std::uint32_t>(seed % n)},
+                                   std::chrono::milliseconds(20 + seed % 50), true});
       break;
     }
     case Profile::kOverlappingCuts: {
