@@ -259,6 +259,12 @@ class EngineImpl final : public Engine, private MembershipHost {
     outbox_.sent_to_group = false;
     membership_.Tick(now);
     Pump(now);
+    // Removed origins' retained messages go once every member of the view
+    // installed it (one that missed the cut may need them repaired).
+    if (forget_removed_ && membership_.ViewSettled()) {
+      forget_removed_ = false;
+      reliability_->ForgetRemoved();
+    }
   }
 
   void GuaranteeNotKept(std::uint64_t view_id, std::string reason, TimePoint now) {
@@ -373,6 +379,7 @@ class EngineImpl final : public Engine, private MembershipHost {
     if (safe_) ReleaseStable(/*all=*/true);
     ordering_->OnViewChange(view_id, members);
     reliability_->SetView(members);
+    forget_removed_ = true;
     for (std::uint32_t o = 0; o < options_.members; ++o) {
       if (members[o] && o != self_.value) reliability_->LimitAcks(o, ~std::uint64_t{0});
     }
@@ -571,6 +578,7 @@ class EngineImpl final : public Engine, private MembershipHost {
   Membership membership_;
   std::vector<GapTracker> passed_;  // per origin: transport seqs handed to the ordering layer
   std::deque<RDelivery> held_;      // R-delivered during a view change, not yet admitted
+  bool forget_removed_ = false;     // a view installed: free removed origins' messages once settled
   const bool safe_;
   // safe: per origin, admitted but not yet held by every member of the view.
   std::vector<FifoQueue<RDelivery>> safe_wait_;

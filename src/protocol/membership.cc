@@ -4,11 +4,11 @@
 // id the sender has seen, sender's incarnation, then by type:
 //   kHeartbeat  -
 //   kPropose    id, base view id, members
-//   kState      id, n, n x (origin, ranges), flushed (0, or 1 and the last
-//               cut flushed: proposal id, its coordinator, cut)
+//   kState      id, n, n x (origin, ranges), received (0, or 1 and the last
+//               cut received: the proposal it came under, cut)
 //   kCut        id, cut
-//   kFlushed    id
-//   kInstall    view id, formed (the proposal that formed its cut), members
+//   kFlushed    id, reached (0: has the cut, still fetching; 1: reached it)
+//   kInstall    cut (of the view installed)
 //   kRefuse     incarnation  (to a removed or restarted member: "you are not in
 //                             my view"; the incarnation refused, 0 if unknown)
 //   kBlocked    -            (the sender reaches no quorum of its view)
@@ -29,7 +29,7 @@ namespace {
 
 constexpr std::uint8_t kMagic0 = 'G';
 constexpr std::uint8_t kMagic1 = 'M';
-// 2: incarnation in the header; 3: kBlocked; 4: flushed cuts are binding
+// 2: incarnation in the header; 3: kBlocked; 4: received cuts are binding
 // (State reports one, Cut and Install name the cut's view and the proposal
 // that formed it; proposal ids unique per coordinator)
 constexpr std::uint8_t kVersion = 4;
@@ -314,8 +314,20 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
 
 void Membership::Tick(TimePoint now) {
   if (!enabled_ || excluded_) return;
-  if (leaving_ && now > leaving_at_) {
-    Exclude(now, "removed from view " + std::to_string(*leaving_));
+  if (leaving_) {
+    // Removed by the cut we carried: resend its Install each heartbeat until
+    // a member of its view announces that view (its own resends take over
+    // then), or for 3 x suspect_timeout (they may all have crashed).
+    bool announced = false;
+    for (std::uint32_t m = 0; m < leaving_->members.size(); ++m) {
+      announced |= leaving_->members[m] && peer_view_[m] >= leaving_->view;
+    }
+    if (announced || now - leaving_at_ >= 3 * options_.suspect_timeout) {
+      Exclude(now, "removed from view " + std::to_string(leaving_->view));
+    } else if (now >= resend_due_) {
+      resend_due_ = now + options_.heartbeat_interval;
+      SendInstall(std::nullopt, *leaving_);
+    }
     return;
   }
   if (!started_) {
@@ -386,7 +398,7 @@ void Membership::Participate(TimePoint now) {
 std::optional<TimePoint> Membership::NextDeadline() const {
   if (!enabled_ || excluded_) return std::nullopt;
   if (!started_) return TimePoint{};
-  if (leaving_) return leaving_at_ + Duration(1);
+  if (leaving_) return resend_due_;
   TimePoint next = last_group_send_ + options_.heartbeat_interval;
   for (std::uint32_t m = 0; m < view_.size(); ++m) {
     if (view_[m] && m != self_.value && !suspected_[m]) {
@@ -742,7 +754,11 @@ void Membership::SendCut(std::optional<MemberId> to) {
 }
 
 void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
-  if (!accepted_ || accepted_->id != cut.id || accepted_->coordinator != from || cut_) return;
+  if (!accepted_ || accepted_->id != cut.id || accepted_->coordinator != from) return;
+  if (cut_) {  // resent: its coordinator still drives the view change (not stalled)
+    accepted_at_ = now;
+    return;
+  }
   // A member of the cut's view that handed up more than the cut holds (it
   // flushed a larger cut that was never installed) must not flush this one:
   // it would deliver more in the old view than the others. Its coordinator
@@ -791,8 +807,9 @@ void Membership::OnFlushedMsg(MemberId from, std::uint64_t id, bool reached, Tim
   if (!cut.members[self_.value]) {  // a binding cut that removes us
     // Excluded at the next step, once the Install is out (an excluded
     // member's queued datagrams are dropped).
-    leaving_ = cut.view;
+    leaving_ = cut;
     leaving_at_ = now;
+    resend_due_ = now + options_.heartbeat_interval;
     proposal_.reset();
     return;
   }

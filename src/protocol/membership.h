@@ -134,6 +134,9 @@ class Membership {
   bool blocked() const { return blocked_; }
   bool excluded() const { return excluded_; }
   const std::optional<Cut>& cut() const { return cut_; }
+  // Every member of our view announces it (none may still need to learn
+  // its cut: what the cut holds of removed origins can be freed).
+  bool ViewSettled() const { return !Lagging(); }
 
  private:
   enum class Type : std::uint8_t {
@@ -162,7 +165,7 @@ class Membership {
     std::vector<bool> members;
     std::vector<bool> reported, flushed;
     std::vector<SeqRanges> cut;  // the union of the States' holdings
-    // The highest-proposal cut a member reported flushed: sent instead of ours.
+    // The highest-proposal cut a member reported received: sent instead of ours.
     std::optional<AcceptedCut> binding;
     std::optional<Cut> sent;  // the cut sent, once every member reported
     TimePoint started{};
@@ -243,7 +246,7 @@ class Membership {
   bool started_ = false;
   bool excluded_ = false;
   // As coordinator: installed a carried cut that removes us (view id).
-  std::optional<std::uint64_t> leaving_;
+  std::optional<Cut> leaving_;
   TimePoint leaving_at_{};
   bool blocked_ = false;       // no quorum reachable: waits for a view
   TimePoint thawing_until_{};  // resumed from a block: still counts on members heard

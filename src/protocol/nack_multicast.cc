@@ -205,11 +205,10 @@ class NackMulticast final : public ReliabilityLayer {
     in_view_ = members;
     for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
       if (members[oi]) continue;
-      // Every member of the view holds this origin's messages up to the
-      // flush cut; nothing more of it will be delivered.
+      // Nothing more of this origin will be delivered. What is retained of
+      // it stays until ForgetRemoved: a member of the view that missed the
+      // cut learns it from the Install and may still need it repaired.
       Origin& o = origins_[oi];
-      outbox_.stats->retained -= o.retained.size();
-      o.retained.Clear(o.delivered + 1);
       o.known_highest = o.delivered;
       o.nack_due.reset();
       o.new_due.reset();
@@ -217,6 +216,15 @@ class NackMulticast final : public ReliabilityLayer {
       nack_armed_.erase(oi);
     }
     UpdateStability();
+  }
+
+  void ForgetRemoved() override {
+    for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
+      if (in_view_[oi]) continue;
+      Origin& o = origins_[oi];
+      outbox_.stats->retained -= o.retained.size();
+      o.retained.Clear(o.delivered + 1);
+    }
   }
 
   void OnPacket(const wire::Packet& packet, TimePoint now) override {

@@ -82,8 +82,13 @@ class ReliabilityLayer {
     (void)limit;
   }
   // A view is installed: stability, flow control, relays and channels count
-  // only its members; what was kept for removed members is freed.
+  // only its members; what was kept for removed members is freed, except
+  // what is retained of removed origins' messages, until ForgetRemoved (a
+  // member of the view may still have to reach the cut: it learns it).
   virtual void SetView(const std::vector<bool>& members) = 0;
+  // Every member of the view installed it: removed origins' retained
+  // messages are freed.
+  virtual void ForgetRemoved() {}
 };
 
 // basic / reliable over gcast's 1:1 channels (channel_multicast.cc).

@@ -414,6 +414,63 @@ TEST(Partition, OverlappingCutsDuringAnInstallationLeaveOneSuccessorView) {
   }
 }
 
+// A review's runs of a cut plus a crash during the flush (each stalled
+// before): a coordinator removed by the cut it carried sent its Install once
+// and left, so one lost datagram left the view installed by nobody (seeds
+// 109, 100); a member that learned an installed cut from its Install could
+// not reach it, as the installers had freed a removed origin's messages
+// (seeds 2, 41: now kept until every member of the view installed it).
+TEST(Partition, ACarriedCutIsInstalledAfterItsCoordinatorLeavesAndLearnedByAMemberThatMissedIt) {
+  using std::chrono::milliseconds;
+  struct Case {
+    Reliability reliability;
+    Ordering ordering;
+    TotalAlgorithm total;
+    std::uint32_t members;
+    std::uint64_t seed;
+    std::vector<SimPartition> partitions;
+    SimCrash crash;
+  };
+  auto cut = [](std::vector<std::uint32_t> side, int from_ms, int to_ms) {
+    SimPartition p{{}, milliseconds(from_ms), milliseconds(to_ms)};
+    for (std::uint32_t m : side) p.side.push_back(MemberId{m});
+    return p;
+  };
+  const auto two_cuts = std::vector<SimPartition>{cut({0, 1}, 40, 150), cut({2}, 100, 300)};
+  const Case cases[] = {
+      {Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kIsis, 5, 109, two_cuts,
+       SimCrash{MemberId{3}, milliseconds(120), false}},
+      {Reliability::kReliable,
+       Ordering::kCausalTotal,
+       TotalAlgorithm::kIsis,
+       4,
+       100,
+       {cut({1}, 44, 127)},
+       SimCrash{MemberId{0}, milliseconds(143), false}},
+      {Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kIsis, 5, 2, two_cuts,
+       SimCrash{MemberId{3}, milliseconds(120), false}},
+      {Reliability::kSafe, Ordering::kTotal, TotalAlgorithm::kSequencer, 5, 41, two_cuts,
+       SimCrash{MemberId{3}, milliseconds(120), false}},
+  };
+  for (const Case& c : cases) {
+    SimOptions o = Group(c.reliability, c.ordering, c.members, 60);
+    o.engine.total = c.total;
+    o.engine.heartbeat_interval = milliseconds(10);
+    o.engine.suspect_timeout = milliseconds(60);
+    o.interval = milliseconds(5);
+    o.seed = c.seed;
+    o.loss = 0.05;
+    o.partitions = c.partitions;
+    o.crashes = {c.crash};
+    CheckOptions check = CheckOptions::ForOrdering(c.ordering);
+    check.uniform_agreement = c.reliability == Reliability::kSafe;
+    auto r = RunSimulation(o, check);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->check.ok()) << "seed " << c.seed << ": " << r->check.violations.front().detail;
+    EXPECT_TRUE(r->complete) << "seed " << c.seed << " stalled";
+  }
+}
+
 // Seeds that failed while gcast was developed. Each stays, with what it found.
 struct Regression {
   Combo combo;
