@@ -345,6 +345,36 @@ TEST(Partition, AMinorityBlocksInsteadOfDivergingAndIsRemovedOnHealing) {
   }
 }
 
+// A partition run found by a review: cuts (and a crash) under fast detection.
+struct PartitionCase {
+  Reliability reliability;
+  Ordering ordering;
+  TotalAlgorithm total;
+  std::uint32_t members;
+  std::uint64_t seed;
+  double loss;
+  std::vector<SimPartition> partitions;
+  std::vector<SimCrash> crashes;
+};
+
+// Runs `c` (60 multicasts, FastDetectionUnderLoss at `c.loss`): every
+// property the combination promises holds and the run completes.
+void ExpectEveryPropertyAndCompletion(const PartitionCase& c) {
+  SimOptions o = Group(c.reliability, c.ordering, c.members, 60);
+  o.engine.total = c.total;
+  FastDetectionUnderLoss(o);
+  o.seed = c.seed;
+  o.loss = c.loss;
+  o.partitions = c.partitions;
+  o.crashes = c.crashes;
+  CheckOptions check = CheckOptions::ForOrdering(c.ordering);
+  check.uniform_agreement = c.reliability == Reliability::kSafe;
+  auto r = RunSimulation(o, check);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->check.ok()) << "seed " << c.seed << ": " << r->check.violations.front().detail;
+  EXPECT_TRUE(r->complete) << "seed " << c.seed << " stalled";
+}
+
 // Two overlapping cuts that start while a view is being installed: a member
 // that flushed a proposal but missed its Install used to leave it (it
 // suspected the coordinator, or coordinated itself) and refuse that Install,
@@ -353,65 +383,41 @@ TEST(Partition, AMinorityBlocksInsteadOfDivergingAndIsRemovedOnHealing) {
 // sends it again). Found by a review's randomized partition runs; each case
 // failed before (view agreement, agreement, or a stall).
 TEST(Partition, OverlappingCutsDuringAnInstallationLeaveOneSuccessorView) {
-  using std::chrono::milliseconds;
-  struct Case {
-    Reliability reliability;
-    Ordering ordering;
-    TotalAlgorithm total;
-    std::uint32_t members;
-    std::uint64_t seed;
-    double loss;
-    std::vector<SimPartition> partitions;
-  };
-  auto cut = [](std::vector<std::uint32_t> side, int from_ms, int to_ms) {
-    SimPartition p{{}, milliseconds(from_ms), milliseconds(to_ms)};
-    for (std::uint32_t m : side) p.side.push_back(MemberId{m});
-    return p;
-  };
-  const Case cases[] = {
+  const PartitionCase cases[] = {
       {Reliability::kIp,
        Ordering::kFifoTotal,
        TotalAlgorithm::kIsis,
        4,
        118,
        0.02,
-       {cut({1}, 36, 108), cut({0}, 98, 254)}},
+       {CutOff({1}, 36, 108), CutOff({0}, 98, 254)},
+       {}},
       {Reliability::kIp,
        Ordering::kTotal,
        TotalAlgorithm::kSequencer,
        4,
        65,
        0.05,
-       {cut({3}, 51, 239), cut({0}, 118, 275)}},
+       {CutOff({3}, 51, 239), CutOff({0}, 118, 275)},
+       {}},
       {Reliability::kIp,
        Ordering::kTotal,
        TotalAlgorithm::kSequencer,
        7,
        35,
        0.1,
-       {cut({0, 5}, 26, 58), cut({0, 5}, 63, 85), cut({0, 5}, 122, 182)}},
+       {CutOff({0, 5}, 26, 58), CutOff({0, 5}, 63, 85), CutOff({0, 5}, 122, 182)},
+       {}},
       {Reliability::kIp,
        Ordering::kCausal,
        TotalAlgorithm::kSequencer,
        4,
        116,
        0.05,
-       {cut({0}, 52, 273), cut({2}, 66, 257)}},
+       {CutOff({0}, 52, 273), CutOff({2}, 66, 257)},
+       {}},
   };
-  for (const Case& c : cases) {
-    SimOptions o = Group(c.reliability, c.ordering, c.members, 60);
-    o.engine.total = c.total;
-    o.engine.heartbeat_interval = milliseconds(10);
-    o.engine.suspect_timeout = milliseconds(60);
-    o.interval = milliseconds(5);
-    o.seed = c.seed;
-    o.loss = c.loss;
-    o.partitions = c.partitions;
-    auto r = RunSimulation(o, CheckOptions::ForOrdering(c.ordering));
-    ASSERT_TRUE(r.ok());
-    EXPECT_TRUE(r->check.ok()) << "seed " << c.seed << ": " << r->check.violations.front().detail;
-    EXPECT_TRUE(r->complete) << "seed " << c.seed << " stalled";
-  }
+  for (const PartitionCase& c : cases) ExpectEveryPropertyAndCompletion(c);
 }
 
 // A review's runs of a cut plus a crash during the flush (each stalled
@@ -422,53 +428,23 @@ TEST(Partition, OverlappingCutsDuringAnInstallationLeaveOneSuccessorView) {
 // (seeds 2, 41: now kept until every member of the view installed it).
 TEST(Partition, ACarriedCutIsInstalledAfterItsCoordinatorLeavesAndLearnedByAMemberThatMissedIt) {
   using std::chrono::milliseconds;
-  struct Case {
-    Reliability reliability;
-    Ordering ordering;
-    TotalAlgorithm total;
-    std::uint32_t members;
-    std::uint64_t seed;
-    std::vector<SimPartition> partitions;
-    SimCrash crash;
-  };
-  auto cut = [](std::vector<std::uint32_t> side, int from_ms, int to_ms) {
-    SimPartition p{{}, milliseconds(from_ms), milliseconds(to_ms)};
-    for (std::uint32_t m : side) p.side.push_back(MemberId{m});
-    return p;
-  };
-  const auto two_cuts = std::vector<SimPartition>{cut({0, 1}, 40, 150), cut({2}, 100, 300)};
-  const Case cases[] = {
-      {Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kIsis, 5, 109, two_cuts,
-       SimCrash{MemberId{3}, milliseconds(120), false}},
+  const auto two_cuts = std::vector<SimPartition>{CutOff({0, 1}, 40, 150), CutOff({2}, 100, 300)};
+  const auto crash_3 = std::vector<SimCrash>{SimCrash{MemberId{3}, milliseconds(120), false}};
+  const PartitionCase cases[] = {
+      {Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kIsis, 5, 109, 0.05, two_cuts, crash_3},
       {Reliability::kReliable,
        Ordering::kCausalTotal,
        TotalAlgorithm::kIsis,
        4,
        100,
-       {cut({1}, 44, 127)},
-       SimCrash{MemberId{0}, milliseconds(143), false}},
-      {Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kIsis, 5, 2, two_cuts,
-       SimCrash{MemberId{3}, milliseconds(120), false}},
-      {Reliability::kSafe, Ordering::kTotal, TotalAlgorithm::kSequencer, 5, 41, two_cuts,
-       SimCrash{MemberId{3}, milliseconds(120), false}},
+       0.05,
+       {CutOff({1}, 44, 127)},
+       {SimCrash{MemberId{0}, milliseconds(143), false}}},
+      {Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kIsis, 5, 2, 0.05, two_cuts, crash_3},
+      {Reliability::kSafe, Ordering::kTotal, TotalAlgorithm::kSequencer, 5, 41, 0.05, two_cuts,
+       crash_3},
   };
-  for (const Case& c : cases) {
-    SimOptions o = Group(c.reliability, c.ordering, c.members, 60);
-    o.engine.total = c.total;
-    o.engine.heartbeat_interval = milliseconds(10);
-    o.engine.suspect_timeout = milliseconds(60);
-    o.interval = milliseconds(5);
-    o.seed = c.seed;
-    o.loss = 0.05;
-    o.partitions = c.partitions;
-    o.crashes = {c.crash};
-    CheckOptions check = CheckOptions::ForOrdering(c.ordering);
-    check.uniform_agreement = c.reliability == Reliability::kSafe;
-    auto r = RunSimulation(o, check);
-    ASSERT_TRUE(r.ok());
-    EXPECT_TRUE(r->check.ok()) << "seed " << c.seed << ": " << r->check.violations.front().detail;
-    EXPECT_TRUE(r->complete) << "seed " << c.seed << " stalled";
-  }
+  for (const PartitionCase& c : cases) ExpectEveryPropertyAndCompletion(c);
 }
 
 // Seeds that failed while gcast was developed. Each stays, with what it found.

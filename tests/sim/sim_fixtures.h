@@ -2,7 +2,9 @@
 // protocol combination is swept over, and the combinations themselves.
 #pragma once
 
+#include <chrono>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -90,6 +92,13 @@ inline void FastDetectionUnderLoss(SimOptions& o) {
   o.engine.suspect_timeout = std::chrono::milliseconds(60);
   o.interval = std::chrono::milliseconds(5);
   o.loss = 0.05;
+}
+
+// `side` cut off from the other members from `from_ms` until `to_ms`.
+inline SimPartition CutOff(std::initializer_list<std::uint32_t> side, int from_ms, int to_ms) {
+  SimPartition p{{}, std::chrono::milliseconds(from_ms), std::chrono::milliseconds(to_ms)};
+  for (std::uint32_t m : side) p.side.push_back(MemberId{m});
+  return p;
 }
 
 // A small group under `profile`; the seed also varies the group size and
