@@ -140,6 +140,11 @@ bool RangesContainAll(const SeqRanges& ranges, std::uint64_t first, std::uint64_
   return it != ranges.begin() && std::prev(it)->last >= last;
 }
 
+bool RangesCover(const SeqRanges& outer, const SeqRanges& inner) {
+  return std::all_of(inner.begin(), inner.end(),
+                     [&outer](const auto& r) { return RangesContainAll(outer, r.first, r.last); });
+}
+
 Membership::Membership(const EngineOptions& options, MemberId self, std::uint64_t incarnation,
                        MembershipHost& host, Outbox& outbox, std::deque<GroupEvent>& events)
     : options_(options),
@@ -711,13 +716,11 @@ void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges>
   // alive has.
   if (p.binding) {
     const Cut& b = p.binding->cut;
-    for (std::uint32_t o = 0; o < b.per_origin.size() && p.binding; ++o) {
+    for (std::uint32_t o = 0; o < b.per_origin.size(); ++o) {
       if (!b.members[o] && !host_.FlushesRemovedOrigins()) continue;
-      for (const auto& r : b.per_origin[o]) {
-        if (!RangesContainAll(p.cut[o], r.first, r.last)) {
-          p.binding.reset();
-          break;
-        }
+      if (!RangesCover(p.cut[o], b.per_origin[o])) {
+        p.binding.reset();
+        break;
       }
     }
   }
@@ -737,9 +740,7 @@ bool Membership::Within(const Cut& cut) const {
     if (!view_[o] || (!cut.members[o] && !host_.FlushesRemovedOrigins())) continue;
     passed.clear();
     host_.HeldRanges(o, passed);
-    for (const auto& r : passed) {
-      if (!RangesContainAll(cut.per_origin[o], r.first, r.last)) return false;
-    }
+    if (!RangesCover(cut.per_origin[o], passed)) return false;
   }
   return true;
 }

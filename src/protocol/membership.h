@@ -55,6 +55,8 @@ void UniteRanges(SeqRanges& a, const SeqRanges& b);
 bool RangesContain(const SeqRanges& ranges, std::uint64_t seq);
 // Whether every seq of first..last (first <= last) is in `ranges`.
 bool RangesContainAll(const SeqRanges& ranges, std::uint64_t first, std::uint64_t last);
+// Whether every seq of `inner` is in `outer`.
+bool RangesCover(const SeqRanges& outer, const SeqRanges& inner);
 
 // A view change's outcome: the view it installs and what every member of
 // that view hands up in the old view first. Formed once, by the coordinator
