@@ -281,9 +281,8 @@ void Membership::OnPacket(MemberId from, std::span<const std::byte> bytes, TimeP
       std::optional<AcceptedCut> accepted;
       if (ok && r.VarintAtMost(1) == 1) {
         AcceptedCut f;
-        f.id = r.Varint();
+        f.cut.id = r.Varint();
         ok = ReadCut(r, n, f.cut);
-        f.cut.id = f.id;
         accepted = std::move(f);
       }
       ok = ok && r.AtEnd();
@@ -678,7 +677,7 @@ void Membership::SendState(TimePoint now) {
   WriteOrigins(w, held);
   w.Varint(accepted_cut_ ? 1 : 0);
   if (accepted_cut_) {
-    w.Varint(accepted_cut_->id);
+    w.Varint(accepted_cut_->cut.id);
     WriteCut(w, accepted_cut_->cut);
   }
   SendTo(accepted_->coordinator, std::move(bytes));
@@ -693,7 +692,7 @@ void Membership::OnState(MemberId from, std::uint64_t id, std::vector<SeqRanges>
   for (std::uint32_t o = 0; o < held.size(); ++o) {
     if (view_[o]) UniteRanges(p.cut[o], held[o]);
   }
-  if (accepted && (!p.binding || accepted->id > p.binding->id)) {
+  if (accepted && (!p.binding || accepted->cut.id > p.binding->cut.id)) {
     p.binding = std::move(accepted);
   }
   for (std::uint32_t m = 0; m < p.members.size(); ++m) {
@@ -770,7 +769,7 @@ void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
     return;
   }
   cut_ = std::move(cut);
-  accepted_cut_ = AcceptedCut{accepted_->id, *cut_, false};
+  accepted_cut_ = AcceptedCut{*cut_, false};
   accepted_at_ = now;
   host_.OnCut(*cut_, now);
 }

@@ -157,8 +157,7 @@ class Membership {
     MemberId coordinator;
     std::vector<bool> members;  // who flushes under it
   };
-  struct AcceptedCut {  // the last cut this member received, and under which proposal
-    std::uint64_t id;
+  struct AcceptedCut {  // the last cut this member received (cut.id: the proposal it came under)
     Cut cut;
     bool reached = false;  // everything within it was handed up
   };
