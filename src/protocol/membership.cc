@@ -386,8 +386,7 @@ void Membership::Tick(TimePoint now) {
   if (learning_ && host_.CutReached()) {
     const Cut cut = *cut_;
     Install(cut, now);
-  } else if (accepted_ && cut_ && !flushed_ && host_.CutReached()) {
-    flushed_ = true;
+  } else if (accepted_ && cut_ && !Flushed() && host_.CutReached()) {
     accepted_cut_->reached = true;
     SendFlushed(now);
   } else if (resend && accepted_ && cut_ && !learning_) {
@@ -656,7 +655,6 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
   accepted_ = Accepted{id, from, std::move(members)};
   accepted_at_ = now;
   cut_.reset();
-  flushed_ = false;
   if (first) host_.OnFreeze();
   SendState(now);
 }
@@ -776,14 +774,14 @@ void Membership::OnCutMsg(MemberId from, Cut cut, TimePoint now) {
 
 void Membership::SendFlushed(TimePoint now) {
   if (accepted_->coordinator == self_) {
-    OnFlushedMsg(self_, accepted_->id, flushed_, now);
+    OnFlushedMsg(self_, accepted_->id, Flushed(), now);
     return;
   }
   std::vector<std::byte> bytes;
   Header(bytes, Type::kFlushed);
   wire::Writer w(bytes);
   w.Varint(accepted_->id);
-  w.Varint(flushed_ ? 1 : 0);
+  w.Varint(Flushed() ? 1 : 0);
   SendTo(accepted_->coordinator, std::move(bytes));
 }
 
@@ -858,7 +856,6 @@ void Membership::OnInstallMsg(MemberId from, Cut cut, TimePoint now) {
       Accepted{~std::uint64_t{0}, from, cut.members};  // no proposal of the old view follows
   accepted_at_ = now;
   proposal_.reset();
-  flushed_ = false;
   learning_ = true;
   if (first) host_.OnFreeze();
   cut_ = std::move(cut);
@@ -874,7 +871,6 @@ void Membership::Install(const Cut& cut, TimePoint now) {
   learning_ = false;
   accepted_.reset();
   cut_.reset();
-  flushed_ = false;
   accepted_cut_.reset();
   proposal_.reset();
   // Every member of the new view reached its cut: none is suspected now.

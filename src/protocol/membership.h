@@ -215,6 +215,9 @@ class Membership {
     return accepted_ && !proposal_ &&
            (accepted_->coordinator == self_ || now - accepted_at_ >= 3 * options_.suspect_timeout);
   }
+  // This member reached the cut of the proposal it follows (OnCutMsg makes
+  // that cut accepted_cut_ too; a learned cut is installed, not flushed).
+  bool Flushed() const { return cut_ && !learning_ && accepted_cut_->reached; }
   // Some member of the installed view still announces an older view.
   bool Lagging() const {
     if (view_id_ == 0) return false;
@@ -263,7 +266,6 @@ class Membership {
   std::optional<Accepted> accepted_;
   TimePoint accepted_at_{};  // when accepted_ was accepted, or its cut came
   std::optional<Cut> cut_;
-  bool flushed_ = false;
   // accepted_/cut_ are an installed view's cut that this member missed: it
   // installs that view once it reaches the cut.
   bool learning_ = false;
