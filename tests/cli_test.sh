@@ -73,6 +73,17 @@ expect "gcast check names the malformed line" 2 "bad.jsonl:1" -- "$gcast" check 
 expect "gcast check on a missing file" 2 "missing.jsonl" -- "$gcast" check "$tmp/missing.jsonl"
 expect "basic under a mid-multicast crash: agreement not promised, run passes" 0 "ok" -- \
   "$gcast" sim --members 5 --reliability basic --messages 20 --crash 0@50ms:mid
+# Bundling in the simulator: several multicasts share a datagram (fewer data
+# packets than multicasts); a bundle too large for a datagram is refused.
+expect "sim bundles small multicasts" 0 "packets per multicast: data 0\.[0-9]+ " -- \
+  "$gcast" sim --members 3 --messages 100 --interval 100us --bundle-bytes 600 --bundle-delay 1ms
+expect "a bundle larger than a datagram is refused" 2 "bundle_bytes" -- \
+  "$gcast" sim --members 3 --bundle-bytes 5000
+# A partition without crashes prints no crash-to-view time.
+expect "a partition-only run reports views, not a crash-to-view time" 0 \
+  "members excluded 1 \(suspect_timeout" -- \
+  "$gcast" sim -n 5 --partition 1@10ms-300ms -m 60 --suspect-timeout 60ms \
+  --heartbeat-interval 10ms --interval 5ms
 
 # A real run (3 gcast member processes on 127.0.0.1) traced with packets, then drawn.
 base=$((30000 + ($$ % 5000) * 5))

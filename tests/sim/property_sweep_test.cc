@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "sim_fixtures.h"
 
@@ -19,9 +21,9 @@ std::string Ms(Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) + "us";
 }
 
-// The seed and combination, and the `gcast sim` command that replays the run.
-std::string ReplayCommand(const Combo& c, const SimOptions& o) {
-  std::string cmd = "gcast sim -n " + std::to_string(o.engine.members) + " -r " +
+// The `gcast sim` arguments that replay the run `o` (without "gcast ").
+std::string SimArguments(const SimOptions& o) {
+  std::string cmd = "sim -n " + std::to_string(o.engine.members) + " -r " +
                     std::string(ToString(o.engine.reliability)) + " -o " +
                     std::string(ToString(o.engine.ordering)) + " --total " +
                     std::string(ToString(o.engine.total)) + " --seed " + std::to_string(o.seed) +
@@ -49,10 +51,24 @@ std::string ReplayCommand(const Combo& c, const SimOptions& o) {
     cmd += "@" + Ms(p.from) + "-" + Ms(p.to);
   }
   if (!o.engine.primary_component) cmd += " --partitionable";
-  if (o.engine.bundle_bytes > 0)
-    cmd += " (bundle_bytes " + std::to_string(o.engine.bundle_bytes) + ")";
+  // gcast sim's defaults for these are SimOptions' and EngineOptions'.
+  const SimOptions defaults;
+  if (o.payload_bytes != defaults.payload_bytes) {
+    cmd += " --payload-bytes " + std::to_string(o.payload_bytes);
+  }
+  if (o.jitter != defaults.jitter) cmd += " --jitter " + Ms(o.jitter);
+  if (o.idle != defaults.idle) cmd += " --idle " + Ms(o.idle);
+  if (o.engine.bundle_bytes > 0) {
+    cmd += " --bundle-bytes " + std::to_string(o.engine.bundle_bytes) + " --bundle-delay " +
+           Ms(o.engine.bundle_delay);
+  }
+  return cmd;
+}
+
+// The seed and combination, and the `gcast sim` command that replays the run.
+std::string ReplayCommand(const Combo& c, const SimOptions& o) {
   return "seed " + std::to_string(o.seed) + " (" + ComboName(c) + ", " +
-         std::to_string(o.engine.members) + " members): " + cmd;
+         std::to_string(o.engine.members) + " members): gcast " + SimArguments(o);
 }
 
 TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
@@ -93,6 +109,42 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
         << "member";
   }
   RecordProperty("complete_runs", static_cast<int>(complete));
+}
+
+// A failing seed is a bug report: the command printed with it must replay
+// that very run. For every profile, the run `gcast sim` makes of the printed
+// arguments is the one the sweep made (same virtual end time, deliveries and
+// packets).
+TEST(SweepReplay, ThePrintedCommandReplaysTheSweepsRunForEveryProfile) {
+  const Combo combo{Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kSequencer};
+  for (auto p : {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
+                 Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes,
+                 Profile::kPartition, Profile::kOverlappingCuts, Profile::kBundledCrash}) {
+    for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+      const SimOptions o = Scenario(combo, p, seed);
+      auto r = RunSimulation(o, Promised(combo, o));
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      const std::string cmd = std::string(GCAST_CLI) + " " + SimArguments(o) + " --json";
+      FILE* pipe = popen(cmd.c_str(), "r");
+      ASSERT_NE(pipe, nullptr) << cmd;
+      std::string out;
+      char buf[4096];
+      while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+      pclose(pipe);
+      const auto j = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+      ASSERT_FALSE(j.is_discarded()) << cmd << " printed: " << out;
+      const std::string what = ProfileName(p) + " seed " + std::to_string(seed) + ": " + cmd;
+      EXPECT_EQ(j["virtual_time_ns"].get<std::int64_t>(), r->end_time.count()) << what;
+      EXPECT_EQ(j["deliveries"].get<std::uint64_t>(), r->deliveries) << what;
+      EXPECT_EQ(j["multicasts"].get<std::uint64_t>(), r->multicasts) << what;
+      EXPECT_EQ(j["packets"]["data"].get<std::uint64_t>(),
+                r->packets[static_cast<int>(PacketKind::kData)])
+          << what;
+      EXPECT_EQ(j["packets"]["status"].get<std::uint64_t>(),
+                r->packets[static_cast<int>(PacketKind::kStatus)])
+          << what;
+    }
+  }
 }
 
 std::vector<SweepParam> AllParams() {

@@ -30,6 +30,9 @@ struct SimArgs {
   std::vector<std::string> partitions;
   std::uint64_t seed = 1;
   std::string until = "60s";
+  std::string idle = "5s";
+  std::uint32_t bundle_bytes = 0;
+  std::string bundle_delay = "1ms";
   std::string heartbeat_interval = "100ms";
   std::string suspect_timeout = "1s";
   bool partitionable = false;
@@ -90,11 +93,15 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
       static_cast<unsigned long long>(r.invalid_packets),
       static_cast<unsigned long long>(r.from_later_view));
   if (r.views_installed > 0 || r.excluded > 0) {
+    // Crash to view is measured from crashes only (a cut-off member has no
+    // crash time).
+    const std::string crash_to_view =
+        o.crashes.empty() ? "" : "; crash to next view " + FormatDuration(r.crash_to_view_max);
     std::printf(
-        "  views installed %llu, members excluded %llu; crash to next view %s "
-        "(suspect_timeout %s, heartbeat_interval %s)\n",
+        "  views installed %llu, members excluded %llu%s (suspect_timeout %s, "
+        "heartbeat_interval %s)\n",
         static_cast<unsigned long long>(r.views_installed),
-        static_cast<unsigned long long>(r.excluded), FormatDuration(r.crash_to_view_max).c_str(),
+        static_cast<unsigned long long>(r.excluded), crash_to_view.c_str(),
         FormatDuration(o.engine.suspect_timeout).c_str(),
         FormatDuration(o.engine.heartbeat_interval).c_str());
   }
@@ -220,11 +227,14 @@ int RunSim(const SimArgs& a) {
   o.engine.total = *tot;
   o.seed = a.seed;
   o.messages = a.messages;
+  o.engine.bundle_bytes = a.bundle_bytes;
   o.payload_bytes = a.payload_bytes;
   for (auto [text, out] : {std::pair{&a.interval, &o.interval},
                            {&a.latency, &o.latency},
                            {&a.jitter, &o.jitter},
                            {&a.until, &o.until},
+                           {&a.idle, &o.idle},
+                           {&a.bundle_delay, &o.engine.bundle_delay},
                            {&a.heartbeat_interval, &o.engine.heartbeat_interval},
                            {&a.suspect_timeout, &o.engine.suspect_timeout}}) {
     auto d = ParseDuration(*text);
@@ -362,6 +372,16 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
   sim->add_option("--seed", args->seed, "Seed: the same seed gives the same trace")
       ->capture_default_str();
   sim->add_option("--until", args->until, "Virtual-time bound; reaching it is a stall")
+      ->capture_default_str();
+  sim->add_option("--idle", args->idle,
+                  "End this long after the last delivery once every multicast is issued")
+      ->capture_default_str();
+  sim->add_option("--bundle-bytes", args->bundle_bytes,
+                  "Bundle small multicasts into datagrams of up to this many body bytes "
+                  "(0: off; at most max_datagram_bytes - 64 = 1336)")
+      ->capture_default_str();
+  sim->add_option("--bundle-delay", args->bundle_delay,
+                  "A bundle waits at most this long for more multicasts")
       ->capture_default_str();
   sim->add_option("--trace", args->trace, "Write the JSON Lines trace to FILE");
   sim->add_flag("--trace-packets", args->trace_packets,
