@@ -368,11 +368,9 @@ void Membership::Tick(TimePoint now) {
   // not moved on (the coordinator may have crashed right after installing),
   // during a view change or a block too: cut off as the view was installed,
   // they would otherwise stay in the old view, and this side without them.
-  if (resend && Lagging()) {
+  if (resend) {
     for (std::uint32_t m = 0; m < view_.size(); ++m) {
-      if (view_[m] && m != self_.value && peer_view_[m] < view_id_) {
-        SendInstall(MemberId{m}, installed_cut_);
-      }
+      if (LagsBehind(m)) SendInstall(MemberId{m}, installed_cut_);
     }
   }
   // Blocked: tell the others (they stop following this member, and their
@@ -440,9 +438,9 @@ void Membership::Suspect(TimePoint now) {
   // A member of our view that still announces an older one long after we
   // installed it cannot install it (it did not flush its cut): it is
   // removed by the next view (its Install excludes it).
-  if (view_id_ > 0 && now - installed_at_ >= 3 * options_.suspect_timeout) {
+  if (now - installed_at_ >= 3 * options_.suspect_timeout) {
     for (std::uint32_t m = 0; m < view_.size(); ++m) {
-      if (!view_[m] || m == self_.value || suspected_[m] || peer_view_[m] >= view_id_) continue;
+      if (!LagsBehind(m) || suspected_[m]) continue;
       SuspectOne(
           m, "member " + std::to_string(m) + " did not install view " + std::to_string(view_id_),
           now);

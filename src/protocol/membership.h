@@ -218,11 +218,14 @@ class Membership {
   // This member reached the cut of the proposal it follows (OnCutMsg makes
   // that cut accepted_cut_ too; a learned cut is installed, not flushed).
   bool Flushed() const { return cut_ && !learning_ && accepted_cut_->reached; }
+  // Member m of the installed view (not this one) still announces an older view.
+  bool LagsBehind(std::uint32_t m) const {
+    return view_id_ > 0 && view_[m] && m != self_.value && peer_view_[m] < view_id_;
+  }
   // Some member of the installed view still announces an older view.
   bool Lagging() const {
-    if (view_id_ == 0) return false;
     for (std::uint32_t m = 0; m < view_.size(); ++m) {
-      if (view_[m] && m != self_.value && peer_view_[m] < view_id_) return true;
+      if (LagsBehind(m)) return true;
     }
     return false;
   }
