@@ -59,6 +59,11 @@ expect "a blocked member's refused multicasts are counted" 0 \
 expect "json counts refused multicasts" 0 '"multicasts_refused":[1-9]' -- \
   "$gcast" sim -n 5 -r ip -o fifo --seed 8 -m 60 --interval 5ms --heartbeat-interval 10ms \
   --suspect-timeout 60ms --partition 4@30ms-200ms --json
+# Multicasts scheduled for member 4 after it was removed are counted too.
+expect "multicasts of a removed member are counted" 0 \
+  "multicasts not issued: [1-9][0-9]* scheduled after their sender crashed or was removed" -- \
+  "$gcast" sim -n 5 -r ip -o fifo --seed 8 -m 60 --interval 5ms --heartbeat-interval 10ms \
+  --suspect-timeout 60ms --partition 4@30ms-200ms
 # Multicasts refused while a view change flushes are sent once it is over.
 expect "multicasts refused during a view change are sent later" 0 \
   "refused \(member blocked\) [1-9][0-9]*: sent later [1-9]" -- \

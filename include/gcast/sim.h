@@ -93,6 +93,12 @@ struct SimResult {
   std::uint64_t multicasts_refused = 0;
   std::uint64_t refused_sent_later = 0;
   std::uint64_t refused_never_sent = 0;
+  std::uint64_t refused_rejected_later = 0;  // offered again, rejected for good by the engine
+  // Scheduled multicasts never offered because their sender had crashed (an
+  // excluded member counts as crashed), and those its engine rejected for
+  // good when first offered.
+  std::uint64_t skipped_sender_crashed = 0;
+  std::uint64_t rejected = 0;
   std::uint64_t deliveries = 0;
   std::uint64_t packets[6] = {};        // sent, by PacketKind (a group datagram counts once)
   std::uint64_t data_packets_lost = 0;  // data packets dropped for at least one receiver

@@ -196,11 +196,22 @@ class Simulator {
     Node& n = nodes_[sender.value];
     if (progress_step_ > 0 && o_.progress && k % progress_step_ == 0) o_.progress(k, o_.messages);
     if (k + 1 == o_.messages) all_issued_at_ = now_;
-    if (n.crashed) return;
+    if (n.crashed) {
+      result_.skipped_sender_crashed++;
+      return;
+    }
     // Behind the member's earlier refused multicasts, or refused itself.
-    if (!n.refused.empty() || Issue(sender.value, k) == StatusCode::kWouldBlock) {
+    if (!n.refused.empty()) {
       result_.multicasts_refused++;
       n.refused.push_back(k);
+      return;
+    }
+    const StatusCode code = Issue(sender.value, k);
+    if (code == StatusCode::kWouldBlock) {
+      result_.multicasts_refused++;
+      n.refused.push_back(k);
+    } else if (code != StatusCode::kOk) {
+      result_.rejected++;
     }
   }
 
@@ -208,10 +219,15 @@ class Simulator {
   // until one is refused again.
   void RetryRefused(std::uint32_t m) {
     Node& n = nodes_[m];
-    while (!n.crashed && !n.refused.empty() &&
-           Issue(m, n.refused.front()) != StatusCode::kWouldBlock) {
+    while (!n.crashed && !n.refused.empty()) {
+      const StatusCode code = Issue(m, n.refused.front());
+      if (code == StatusCode::kWouldBlock) return;
       n.refused.pop_front();
-      result_.refused_sent_later++;
+      if (code == StatusCode::kOk) {
+        result_.refused_sent_later++;
+      } else {
+        result_.refused_rejected_later++;  // e.g. its member was removed meanwhile
+      }
     }
   }
 

@@ -87,6 +87,13 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
       FAIL() << ReplayCommand(combo, o) << " violated:" << details;
     }
     if (r->complete) ++complete;
+    // Every scheduled multicast is accounted for: issued at once, refused
+    // (then sent later, rejected later, never sent or its member crashed),
+    // skipped after its sender crashed, or rejected.
+    ASSERT_EQ(r->multicasts - r->refused_sent_later + r->multicasts_refused +
+                  r->skipped_sender_crashed + r->rejected,
+              o.messages)
+        << ReplayCommand(combo, o);
     // Without crashes nothing may stall: every message reaches every member.
     const bool faults = !o.crashes.empty() || !o.partitions.empty();
     if (!faults) {

@@ -59,13 +59,22 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
               static_cast<unsigned long long>(r.events));
   if (r.multicasts_refused > 0) {
     std::printf(
-        "  multicasts refused (member blocked) %llu: sent later %llu, never sent %llu "
-        "(held at the end), %llu (its member crashed)\n",
+        "  multicasts refused (member blocked) %llu: sent later %llu, rejected later %llu "
+        "(by its engine), never sent %llu (held at the end), %llu (its member crashed or was "
+        "removed)\n",
         static_cast<unsigned long long>(r.multicasts_refused),
         static_cast<unsigned long long>(r.refused_sent_later),
+        static_cast<unsigned long long>(r.refused_rejected_later),
         static_cast<unsigned long long>(r.refused_never_sent),
         static_cast<unsigned long long>(r.multicasts_refused - r.refused_sent_later -
-                                        r.refused_never_sent));
+                                        r.refused_rejected_later - r.refused_never_sent));
+  }
+  if (r.skipped_sender_crashed > 0 || r.rejected > 0) {
+    std::printf(
+        "  multicasts not issued: %llu scheduled after their sender crashed or was removed, "
+        "%llu rejected by its engine\n",
+        static_cast<unsigned long long>(r.skipped_sender_crashed),
+        static_cast<unsigned long long>(r.rejected));
   }
   std::printf("  packets per multicast:");
   for (auto k : {PacketKind::kData, PacketKind::kAck, PacketKind::kNack, PacketKind::kRetransmit,
@@ -132,6 +141,9 @@ void PrintJson(const SimOptions& o, const SimResult& r) {
   j["multicasts_refused"] = r.multicasts_refused;
   j["refused_sent_later"] = r.refused_sent_later;
   j["refused_never_sent"] = r.refused_never_sent;
+  j["refused_rejected_later"] = r.refused_rejected_later;
+  j["skipped_sender_crashed"] = r.skipped_sender_crashed;
+  j["rejected"] = r.rejected;
   j["virtual_time_ns"] = r.end_time.count();
   nlohmann::json per;
   std::uint64_t all = 0;
