@@ -146,7 +146,9 @@ for combo in "${combos[@]}"; do
       echo "  member $id stderr: $(tail -n 3 "$dir/err$id.txt" | tr '\n' ' ')"
     done
     echo "$verdict" | head -8 | sed 's/^/  /'
-    if [ -n "${KEEP_FAILED:-}" ]; then cp -r "$dir" "$KEEP_FAILED/$run" && echo "  kept in $KEEP_FAILED/$run"; fi
+    if [ -n "${KEEP_FAILED:-}" ]; then
+      mkdir -p "$KEEP_FAILED" && cp -r "$dir" "$KEEP_FAILED/$run" && echo "  kept in $KEEP_FAILED/$run"
+    fi
     failed=$((failed + 1))
   fi
 done
