@@ -562,9 +562,12 @@ void Membership::Coordinate(TimePoint now) {
     proposal_.reset();
     return;
   }
-  // Following another coordinator's unsuspected proposal: let it finish.
-  if (accepted_ && accepted_->coordinator != self_ && !suspected_[accepted_->coordinator.value] &&
-      !blocked_peer_[accepted_->coordinator.value]) {
+  // Learning the successor of our view (a proposal of ours could not
+  // finish: we would not follow it), or following another coordinator's
+  // unsuspected proposal: let it finish.
+  if (learning_ ||
+      (accepted_ && accepted_->coordinator != self_ && !suspected_[accepted_->coordinator.value] &&
+       !blocked_peer_[accepted_->coordinator.value])) {
     return;
   }
   // Restart above a higher proposal id only while some member has not
@@ -650,7 +653,7 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
   // Install (or a Refuse from a member that installed it) removes us.
   if (!members[self_.value]) return;
   const bool first = !accepted_ && !blocked_;
-  accepted_ = Accepted{id, from, std::move(members)};
+  accepted_ = Accepted{id, from};
   accepted_at_ = now;
   cut_.reset();
   if (first) host_.OnFreeze();
@@ -850,8 +853,7 @@ void Membership::OnInstallMsg(MemberId from, Cut cut, TimePoint now) {
   // (bodies beyond the cut wait for the installation).
   if (learning_ || id != view_id_ + 1 || !Within(cut)) return;
   const bool first = !accepted_ && !blocked_;
-  accepted_ =
-      Accepted{~std::uint64_t{0}, from, cut.members};  // no proposal of the old view follows
+  accepted_ = Accepted{kLearning, from};
   accepted_at_ = now;
   proposal_.reset();
   learning_ = true;

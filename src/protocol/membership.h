@@ -152,11 +152,15 @@ class Membership {
     kBlocked = 8,
     kStalled = 9
   };
-  struct Accepted {  // a proposal this member follows
-    std::uint64_t id;
+  // A proposal this member follows, or (learning_) whom it learned a cut from.
+  struct Accepted {
+    std::uint64_t id;  // kLearning while learning_
     MemberId coordinator;
-    std::vector<bool> members;  // who flushes under it
   };
+  // A learner's proposal id: above every proposal, so it follows no proposal
+  // (OnPropose) and takes no cut (OnCutMsg) of the old view, which already
+  // has its successor; nor does it coordinate one (Coordinate).
+  static constexpr std::uint64_t kLearning = ~std::uint64_t{0};
   struct AcceptedCut {  // the last cut this member received (cut.id: the proposal it came under)
     Cut cut;
     bool reached = false;  // everything within it was handed up
