@@ -51,8 +51,11 @@ class InSender {
 
 // Moves every transmit of every engine to its receivers until nothing moves,
 // and hands each transmit's bytes back to its engine as the runtime does once
-// it sent them. Member 0's own calls count as the sender's.
-void Settle(std::vector<std::unique_ptr<Engine>>& engines, TimePoint now) {
+// it sent them. Member 0's own calls count as the sender's. With `drop_every`
+// > 0, every drop_every-th data datagram bound for member 2 is lost.
+void Settle(std::vector<std::unique_ptr<Engine>>& engines, TimePoint now,
+            std::uint32_t drop_every = 0) {
+  static std::uint64_t data_to_2 = 0;
   bool moved = true;
   while (moved) {
     moved = false;
@@ -67,6 +70,10 @@ void Settle(std::vector<std::unique_ptr<Engine>>& engines, TimePoint now) {
         moved = true;
         for (std::size_t j = 0; j < engines.size(); ++j) {
           if (j == i || (t->to && t->to->value != j)) continue;
+          if (j == 2 && drop_every > 0 && t->kind == PacketKind::kData &&
+              ++data_to_2 % drop_every == 0) {
+            continue;
+          }
           InSender in(j == 0);
           engines[j]->OnPacket(MemberId{static_cast<std::uint32_t>(i)}, t->bytes, now);
         }
@@ -88,7 +95,8 @@ struct Allocations {
 
 // Member 0 multicasts (and member 1 too if `two_senders`) to a group of 3.
 Allocations Count(Ordering ordering, std::uint32_t bundle_bytes, std::size_t payload_bytes,
-                  bool two_senders = true, std::uint32_t max_in_flight = 8192) {
+                  bool two_senders = true, std::uint32_t max_in_flight = 8192,
+                  std::uint32_t drop_every = 0) {
   EngineOptions o;
   o.reliability = Reliability::kIp;
   o.ordering = ordering;
@@ -105,7 +113,16 @@ Allocations Count(Ordering ordering, std::uint32_t bundle_bytes, std::size_t pay
       InSender in(m == 0);
       engines[m]->Flush(now);
     }
-    Settle(engines, now);
+    Settle(engines, now, drop_every);
+    // Under loss, time passes for the NACKs and repairs: a few timer rounds.
+    for (int round = 0; drop_every > 0 && round < 3; ++round) {
+      now += std::chrono::milliseconds(2);
+      for (std::size_t m = 0; m < engines.size(); ++m) {
+        InSender in(m == 0);
+        engines[m]->OnTimeout(now);
+      }
+      Settle(engines, now, drop_every);
+    }
   };
   auto run = [&](int messages) {
     for (int i = 0; i < messages; ++i) {
@@ -123,7 +140,7 @@ Allocations Count(Ordering ordering, std::uint32_t bundle_bytes, std::size_t pay
             InSender in(m == 0);
             engines[m]->OnTimeout(now);
           }
-          Settle(engines, now);
+          Settle(engines, now, drop_every);
         }
       }
     }
@@ -199,6 +216,25 @@ TEST(Allocation, IpSenderAllocatesNothingPerMulticastWhenTheWindowHoldsItBack) {
   // backlog and is transmitted from the acks' arrival.
   ExpectNoAllocationPerMulticastAtTheSender("unbundled, 1 KiB, window 32",
                                             Count(Ordering::kFifo, 0, 1024, false, 32));
+}
+
+TEST(Allocation, UnderLossNacksAndRepairsAllocateLittlePerMulticast) {
+  // One data datagram in 20 bound for member 2 is lost: member 2 NACKs, the
+  // sender repairs (about 5 NACKed messages per 100 multicasts).
+  const Allocations a = Count(Ordering::kFifo, 0, 1024, false, 8192, 20);
+  std::printf(
+      "ip/fifo, unbundled, 1 KiB, 5%% loss at one member: %.4f allocations per multicast at the "
+      "sender, %.3f whole path\n",
+      a.sender_per_multicast, a.per_multicast);
+  // Not yet free of allocation: 1.107 per multicast measured on the whole
+  // path. While a gap is open, each arrival above it is a node of the
+  // receiver's GapTracker set (a std::set). A pool for those nodes
+  // (std::pmr::unsynchronized_pool_resource) brought it to 0.200 but made
+  // BM_GapTrackerInsert 20-30% slower than glibc's malloc, so it was not
+  // kept. The sender: its repair bookkeeping, about one allocation per lost
+  // message (0.067). These bounds catch a regression to more.
+  EXPECT_LT(a.per_multicast, 1.5);
+  EXPECT_LT(a.sender_per_multicast, 0.2);
 }
 
 }  // namespace
