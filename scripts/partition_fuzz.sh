@@ -8,7 +8,7 @@
 # failure detection: a multicast every 5 ms, 60 in all, a heartbeat every
 # 10 ms, suspicion after 60 ms; primary component on.
 #
-#   scripts/partition_fuzz.sh [--runs N] [--seed S] [--gcast PATH]
+#   scripts/partition_fuzz.sh [--runs N] [--seed S] [--gcast PATH] [--verbose]
 #
 # Defaults: 300 runs from seed 1, build/tools/gcast/gcast.
 #
@@ -20,13 +20,18 @@
 #   violation  a safety property broke (integrity, fifo, causal, total, same
 #              view, or a view installed with two member sets or two
 #              successors), or any property broke in a run that completed;
-#   stall      the run did not complete (liveness: with a crash, the crash
-#              and the cuts may leave no quorum of the last view alive, where
-#              the group stops by design), or, for basic, it broke validity;
+#   no quorum  the run did not complete because the crash and the cuts left
+#              no quorum of the last view installed alive (a majority, or
+#              half with its lowest member; removed members count as gone):
+#              the group stops there by design;
+#   stall      the run did not complete although a quorum of the last view
+#              is alive (liveness: not guaranteed after cuts), or, for
+#              basic, it broke validity;
 #   basic      basic did not complete but kept every property it promises
 #              (it promises no agreement once a sender is cut off or
 #              crashes: a removed member's messages may reach some only).
-# Prints each violation and stall with its command line, then the counts.
+# Prints each violation and stall with its command line (the no-quorum runs
+# with --verbose), then the counts.
 # Exits 1 if any run broke safety, 0 otherwise (stalls are reported, not
 # failed: liveness after cuts is not guaranteed; see membership.md).
 set -euo pipefail
@@ -35,6 +40,9 @@ runs=300
 first_seed=1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 gcast="$root/build/tools/gcast/gcast"
+verbose=0
+trace="$(mktemp)"
+trap 'rm -f "$trace"' EXIT
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
@@ -43,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --runs) runs="$2"; shift 2 ;;
     --seed) first_seed="$2"; shift 2 ;;
     --gcast) gcast="$2"; shift 2 ;;
+    --verbose) verbose=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -83,7 +92,29 @@ print(verdict, " ".join(props))
 '
 }
 
+# Reads a run's trace (the file named by $1): prints "yes" if a quorum of the
+# last view installed (every member before any view) outlived the run, as
+# Membership::Quorum counts it, else "no". Crashed and removed members have a
+# "crash" event.
+quorum_left() {
+  python3 -c '
+import json, sys
+n = int(sys.argv[2])
+last, view, gone = 0, list(range(n)), set()
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["ev"] == "view" and e["id"] > last:
+        last, view = e["id"], e["members"]
+    elif e["ev"] == "crash":
+        gone.add(e["node"])
+alive = [m for m in view if m not in gone]
+quorum = 2 * len(alive) > len(view) or (2 * len(alive) == len(view) and min(view) in alive)
+print("yes" if quorum else "no")
+' "$1" "$2"
+}
+
 violations=0
+no_quorum=0
 stalls=0
 basic_incomplete=0
 stalls_with_crash=0
@@ -131,15 +162,24 @@ for ((k = 0; k < runs; ++k)); do
       echo "VIOLATION ($props): gcast ${args[*]}"
       ;;
     stall)
-      stalls=$((stalls + 1))
-      stalls_with_crash=$((stalls_with_crash + crashed))
-      echo "stalled$([[ $crashed -eq 1 ]] && echo ' (with a crash)'): gcast ${args[*]}"
+      # Replayed with a trace (the same seed gives the same run) to tell
+      # whether a quorum was left.
+      "$gcast" "${args[@]}" --quiet --trace "$trace" >/dev/null || true
+      if [[ $(quorum_left "$trace" "$n") == no ]]; then
+        no_quorum=$((no_quorum + 1))
+        [[ $verbose -eq 1 ]] && echo "no quorum left: gcast ${args[*]}"
+      else
+        stalls=$((stalls + 1))
+        stalls_with_crash=$((stalls_with_crash + crashed))
+        echo "stalled$([[ $crashed -eq 1 ]] && echo ' (with a crash)'): gcast ${args[*]}"
+      fi
       ;;
     basic) basic_incomplete=$((basic_incomplete + 1)) ;;
   esac
 done
 
-echo "$runs runs (seeds $first_seed-$((first_seed + runs - 1))): $violations broke safety," \
-  "$stalls stalled ($stalls_with_crash of them with a crash); $basic_incomplete basic runs" \
-  "incomplete with every promised property kept"
+echo "$runs runs (seeds $first_seed-$((first_seed + runs - 1))): $violations broke safety;" \
+  "$stalls stalled with a quorum alive ($stalls_with_crash of them with a crash);" \
+  "$no_quorum stopped with no quorum of the last view alive (by design);" \
+  "$basic_incomplete basic runs incomplete with every promised property kept"
 [[ $violations -eq 0 ]]
