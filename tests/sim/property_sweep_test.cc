@@ -15,6 +15,17 @@ namespace {
 
 using SweepParam = std::tuple<Combo, Profile>;
 
+constexpr Profile kAllProfiles[] = {Profile::kNone,
+                                    Profile::kLoss10,
+                                    Profile::kHarsh,
+                                    Profile::kCorrelated,
+                                    Profile::kCrashes,
+                                    Profile::kBundled,
+                                    Profile::kViewChangeCrashes,
+                                    Profile::kPartition,
+                                    Profile::kOverlappingCuts,
+                                    Profile::kBundledCrash};
+
 class PropertySweep : public ::testing::TestWithParam<SweepParam> {};
 
 std::string Ms(Duration d) {
@@ -124,9 +135,7 @@ TEST_P(PropertySweep, HoldsEveryPromisedPropertyOnEverySeed) {
 // packets).
 TEST(SweepReplay, ThePrintedCommandReplaysTheSweepsRunForEveryProfile) {
   const Combo combo{Reliability::kIp, Ordering::kTotal, TotalAlgorithm::kSequencer};
-  for (auto p : {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
-                 Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes,
-                 Profile::kPartition, Profile::kOverlappingCuts, Profile::kBundledCrash}) {
+  for (Profile p : kAllProfiles) {
     for (std::uint64_t seed = 1; seed <= 2; ++seed) {
       const SimOptions o = Scenario(combo, p, seed);
       auto r = RunSimulation(o, Promised(combo, o));
@@ -157,9 +166,7 @@ TEST(SweepReplay, ThePrintedCommandReplaysTheSweepsRunForEveryProfile) {
 std::vector<SweepParam> AllParams() {
   std::vector<SweepParam> out;
   for (const auto& c : AllCombos()) {
-    for (auto p : {Profile::kNone, Profile::kLoss10, Profile::kHarsh, Profile::kCorrelated,
-                   Profile::kCrashes, Profile::kBundled, Profile::kViewChangeCrashes,
-                   Profile::kPartition, Profile::kOverlappingCuts, Profile::kBundledCrash}) {
+    for (Profile p : kAllProfiles) {
       out.emplace_back(c, p);
     }
   }
