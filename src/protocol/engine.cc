@@ -196,9 +196,7 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   void Flush(TimePoint now) override {
-    // Sending a bundle may put control into a new one (the sequencer's order
-    // for its own messages): send until none is open.
-    while (!bundle_.empty()) SendBundle(now);
+    if (!bundle_.empty()) SendBundle(now);
   }
 
   bool HasBundle() const override { return !bundle_.empty(); }
@@ -456,12 +454,7 @@ class EngineImpl final : public Engine, private MembershipHost {
       while (!ordering_->control.empty()) {
         Body body = std::move(ordering_->control.front());
         ordering_->control.pop_front();
-        if (BundlesControl(*body)) {
-          AddBodyToBundle(*body, now);
-        } else {
-          if (!bundle_.empty()) SendBundle(now);  // keep this member's bodies in order
-          reliability_->Send(std::move(body), now);
-        }
+        reliability_->Send(std::move(body), now);
       }
     }
   }
@@ -537,33 +530,6 @@ class EngineImpl final : public Engine, private MembershipHost {
     }
     bundle_[at] = static_cast<std::byte>(len >> 8);
     bundle_[at + 1] = static_cast<std::byte>(len & 0xFF);
-  }
-
-  // Control bodies (the sequencer's order batches, ISIS proposals and
-  // agreements) ride in the open bundle, with this member's next multicasts
-  // and each other, instead of a datagram each: the sequencer then sends one
-  // order datagram per driver pass (or none, with its own data) rather than
-  // one per message it received. Not during a view change: what a frozen
-  // member sends must not wait behind the bundle's timer.
-  bool BundlesControl(const std::vector<std::byte>& body) const {
-    return options_.bundle_bytes > 0 && body.size() + 3 <= options_.bundle_bytes &&
-           !membership_.frozen() && !membership_.blocked();
-  }
-
-  // Appends an encoded body to the open bundle; sends the bundle first if the
-  // body would overflow it.
-  void AddBodyToBundle(std::span<const std::byte> body, TimePoint now) {
-    if (bundle_.size() > 1 && bundle_.size() + 2 + body.size() > options_.bundle_bytes) {
-      SendBundle(now);
-    }
-    if (bundle_.empty()) {
-      bundle_.reserve(options_.bundle_bytes);
-      bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));
-      bundle_opened_ = now;
-    }
-    bundle_.push_back(static_cast<std::byte>(body.size() >> 8));
-    bundle_.push_back(static_cast<std::byte>(body.size() & 0xFF));
-    bundle_.insert(bundle_.end(), body.begin(), body.end());
   }
 
   void SendBundle(TimePoint now) {

@@ -199,6 +199,7 @@ class Orderer final : public OrderingLayer {
     SettleInOrder(list);
     sequenced_.clear();
     order_.clear();
+    next_global_assign_ = 1;
     next_global_deliver_ = 1;
     order_batch_ = OrderBatch{1, {}};
   }
@@ -250,14 +251,13 @@ class Orderer final : public OrderingLayer {
     }
     // Sequencer-based total order: hold the message until its number is known.
     const MessageId id = msg.id;
-    // The sequencer numbers it, but delivers by that number only once its
-    // order batch is in its own stream (it comes back to it like to every
-    // member, in OnOrder): a batch still waiting to be sent when a view
-    // change cuts the stream is then ignored here as everywhere.
     if (self_ == sequencer_ && !frozen_) {
       ready_.clear();
       if (!pre_.Add(msg, ready_)) stats_.duplicates++;
-      for (const auto& m : ready_) order_batch_.ids.push_back(m.id);
+      for (const auto& m : ready_) {
+        order_[next_global_assign_++] = m.id;
+        order_batch_.ids.push_back(m.id);
+      }
       ready_.clear();
     }
     sequenced_.emplace(id, std::move(msg));
@@ -265,6 +265,7 @@ class Orderer final : public OrderingLayer {
   }
 
   void OnOrder(const OrderBatch& batch) {
+    if (self_ == sequencer_) return;  // numbered locally already
     for (std::size_t i = 0; i < batch.ids.size(); ++i)
       order_[batch.first_global + i] = batch.ids[i];
     DeliverSequenced();
@@ -396,6 +397,7 @@ class Orderer final : public OrderingLayer {
   // Sequencer.
   std::unordered_map<MessageId, AppMsg> sequenced_;  // held until numbered and due
   std::map<std::uint64_t, MessageId> order_;         // global number -> message
+  std::uint64_t next_global_assign_ = 1;             // at the sequencer
   std::uint64_t next_global_deliver_ = 1;
   OrderBatch order_batch_{1, {}};
 
