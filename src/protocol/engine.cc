@@ -119,10 +119,10 @@ class EngineImpl final : public Engine, private MembershipHost {
     MessageId id;
     if (options_.bundle_bytes > 0 &&
         payload.size() + kBundleEntryOverhead <= options_.bundle_bytes) {
-      AddToBundle(payload, id, now);
+      if (AddToBundle(payload, id, now)) Pump(now);
       return id;
     }
-    if (!bundle_.empty()) SendBundle(now);  // keep this member's messages in order
+    if (!bundle_.empty()) ShipBundle(now);  // keep this member's messages in order
     Body body = ordering_->Wrap(payload, id, outbox_.bodies);
     if (fragmenter_.NeedsFragments(body)) {
       fragments_.clear();
@@ -178,7 +178,7 @@ class EngineImpl final : public Engine, private MembershipHost {
   void OnTimeout(TimePoint now) override {
     now_ = now;
     if (membership_.excluded()) return;
-    if (!bundle_.empty() && bundle_opened_ + options_.bundle_delay <= now) SendBundle(now);
+    if (!bundle_.empty() && bundle_opened_ + options_.bundle_delay <= now) ShipBundle(now);
     reliability_->OnTimeout(now);
     Pump(now);
     AfterInput(now);
@@ -196,7 +196,9 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   void Flush(TimePoint now) override {
-    if (!bundle_.empty()) SendBundle(now);
+    // Sending a bundle may put control into a new one (the sequencer's order
+    // for its own messages): send until none is open.
+    while (!bundle_.empty()) SendBundle(now);
   }
 
   bool HasBundle() const override { return !bundle_.empty(); }
@@ -454,7 +456,12 @@ class EngineImpl final : public Engine, private MembershipHost {
       while (!ordering_->control.empty()) {
         Body body = std::move(ordering_->control.front());
         ordering_->control.pop_front();
-        reliability_->Send(std::move(body), now);
+        if (BundlesControl(body)) {
+          AddBodyToBundle(*body, now);
+        } else {
+          if (!bundle_.empty()) ShipBundle(now);  // keep this member's bodies in order
+          reliability_->Send(std::move(body), now);
+        }
       }
     }
   }
@@ -498,46 +505,81 @@ class EngineImpl final : public Engine, private MembershipHost {
     ordering_->OnRDeliver(d);
   }
 
-  // Appends one multicast to the open bundle; sends the bundle first if the
-  // multicast would overflow it.
-  void AddToBundle(std::span<const std::byte> payload, MessageId& id, TimePoint now) {
+  // Appends one multicast to the open bundle, shipping the bundle first if
+  // the multicast would overflow it. Returns whether a bundle was shipped: the
+  // caller pumps then (not here, while the open bundle is half built: what
+  // the pump produces, the sequencer's order for its own messages, goes into
+  // the open bundle).
+  bool AddToBundle(std::span<const std::byte> payload, MessageId& id, TimePoint now) {
+    bool shipped = false;
     // Surely too big for what is left (its entry takes 5 bytes more at least):
-    // send the bundle first rather than grow its storage past bundle_bytes.
+    // ship the bundle first rather than grow its storage past bundle_bytes.
     if (bundle_.size() > 1 && bundle_.size() + 5 + payload.size() > options_.bundle_bytes) {
-      SendBundle(now);
+      ShipBundle(now);
+      shipped = true;
     }
-    if (bundle_.empty()) {
-      bundle_.reserve(options_.bundle_bytes);
-      bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));
-      bundle_opened_ = now;
-    }
-    const std::size_t at = bundle_.size();
+    if (bundle_.empty()) OpenBundle(now);
+    std::size_t at = bundle_.size();
     bundle_.resize(at + 2);  // entry length, filled in below
     ordering_->WrapInto(payload, id, bundle_);
     const std::size_t len = bundle_.size() - at - 2;
     if (bundle_.size() > options_.bundle_bytes && at > 1) {
-      // It does not fit: send the bundle without it, then start a new one with it.
+      // It does not fit: ship the bundle without it, then open one with it.
       overflow_.assign(bundle_.begin() + static_cast<std::ptrdiff_t>(at), bundle_.end());
       bundle_.resize(at);
-      SendBundle(now);
-      bundle_.reserve(options_.bundle_bytes);
-      bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));
+      ShipBundle(now);
+      shipped = true;
+      OpenBundle(now);
+      at = bundle_.size();
       bundle_.insert(bundle_.end(), overflow_.begin(), overflow_.end());
-      bundle_opened_ = now;
-      bundle_[1] = static_cast<std::byte>(len >> 8);
-      bundle_[2] = static_cast<std::byte>(len & 0xFF);
-      return;
     }
     bundle_[at] = static_cast<std::byte>(len >> 8);
     bundle_[at + 1] = static_cast<std::byte>(len & 0xFF);
+    return shipped;
   }
 
-  void SendBundle(TimePoint now) {
+  // The sequencer's order batches ride in the open bundle, with this member's
+  // next multicasts and each other, instead of a datagram each: the sequencer
+  // sends one order datagram per driver pass (Flush), or none with its own
+  // data, rather than one per message it received. Not during a view change:
+  // what a frozen member sends must not wait behind the bundle's timer. (ISIS
+  // proposals and agreements are sent at once: one held in a bundle at a
+  // freeze would reach the others in the next view.)
+  bool BundlesControl(const Body& body) const {
+    return options_.bundle_bytes > 0 && body->size() + 3 <= options_.bundle_bytes &&
+           PeekKind(*body) == BodyKind::kOrder && !membership_.frozen() && !membership_.blocked();
+  }
+
+  // Appends an encoded control body to the open bundle, shipping the bundle
+  // first if the body would overflow it. Called while pumping: the pump goes on.
+  void AddBodyToBundle(std::span<const std::byte> body, TimePoint now) {
+    if (bundle_.size() > 1 && bundle_.size() + 2 + body.size() > options_.bundle_bytes) {
+      ShipBundle(now);
+    }
+    if (bundle_.empty()) OpenBundle(now);
+    bundle_.push_back(static_cast<std::byte>(body.size() >> 8));
+    bundle_.push_back(static_cast<std::byte>(body.size() & 0xFF));
+    bundle_.insert(bundle_.end(), body.begin(), body.end());
+  }
+
+  void OpenBundle(TimePoint now) {
+    bundle_.reserve(options_.bundle_bytes);
+    bundle_.push_back(static_cast<std::byte>(BodyKind::kBundle));
+    bundle_opened_ = now;
+  }
+
+  // Hands the open bundle to the reliability layer. The caller pumps (this
+  // member's own delivery of it).
+  void ShipBundle(TimePoint now) {
     // The bundle's bytes become a pooled body; bundle_ takes recycled storage.
     std::shared_ptr<std::vector<std::byte>> body = outbox_.bodies.Take();
     body->swap(bundle_);
     stats_.bundles_sent++;
     reliability_->Send(std::move(body), now);
+  }
+
+  void SendBundle(TimePoint now) {
+    ShipBundle(now);
     Pump(now);
   }
 

@@ -3,8 +3,9 @@
 //
 // Sequencer (the lowest-id member of the view): messages pass its PreOrder (none, fifo or causal
 // for total, fifo-total, causal-total) and get consecutive global numbers; the numbers assigned
-// while handling one input are multicast as one kOrder batch. Every member delivers in
-// global-number order once it holds both the message and its number. The order extends the
+// while handling one input are multicast as one kOrder batch (bundled by the engine). Every
+// member, the sequencer included, delivers in global-number order once it holds both the message
+// and its number from a batch in the sequencer's stream. The order extends the
 // sequencer's FIFO/causal order, so the hybrids hold. A crashed sequencer is replaced at the next
 // view change: see below.
 //
@@ -199,7 +200,6 @@ class Orderer final : public OrderingLayer {
     SettleInOrder(list);
     sequenced_.clear();
     order_.clear();
-    next_global_assign_ = 1;
     next_global_deliver_ = 1;
     order_batch_ = OrderBatch{1, {}};
   }
@@ -251,13 +251,14 @@ class Orderer final : public OrderingLayer {
     }
     // Sequencer-based total order: hold the message until its number is known.
     const MessageId id = msg.id;
+    // The sequencer numbers it, but delivers by that number only once its
+    // order batch is in its own stream (it comes back to it like to every
+    // member, in OnOrder): a batch still waiting to be sent when a view
+    // change cuts the stream is then ignored here as everywhere.
     if (self_ == sequencer_ && !frozen_) {
       ready_.clear();
       if (!pre_.Add(msg, ready_)) stats_.duplicates++;
-      for (const auto& m : ready_) {
-        order_[next_global_assign_++] = m.id;
-        order_batch_.ids.push_back(m.id);
-      }
+      for (const auto& m : ready_) order_batch_.ids.push_back(m.id);
       ready_.clear();
     }
     sequenced_.emplace(id, std::move(msg));
@@ -265,7 +266,6 @@ class Orderer final : public OrderingLayer {
   }
 
   void OnOrder(const OrderBatch& batch) {
-    if (self_ == sequencer_) return;  // numbered locally already
     for (std::size_t i = 0; i < batch.ids.size(); ++i)
       order_[batch.first_global + i] = batch.ids[i];
     DeliverSequenced();
@@ -397,7 +397,6 @@ class Orderer final : public OrderingLayer {
   // Sequencer.
   std::unordered_map<MessageId, AppMsg> sequenced_;  // held until numbered and due
   std::map<std::uint64_t, MessageId> order_;         // global number -> message
-  std::uint64_t next_global_assign_ = 1;             // at the sequencer
   std::uint64_t next_global_deliver_ = 1;
   OrderBatch order_batch_{1, {}};
 

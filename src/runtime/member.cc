@@ -340,6 +340,7 @@ class MemberImpl final : public Member {
               PacketEvent{false, it->second, KindOf(batch.bytes(i)), Fnv1a(batch.bytes(i)), now});
         }
       }
+      engine_->Flush(now);  // control the input produced (the sequencer's order) rides in a bundle
       CollectTransmitsLocked(now);
       lock.unlock();
       SendCollected();  // acks, NACKs, repairs: without holding up Multicast()

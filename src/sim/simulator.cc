@@ -177,6 +177,7 @@ class Simulator {
         if (n.crashed) return;
         TracePacket("pkt_recv", e.member, e.from, e.note);
         n.engine->OnPacket(MemberId{e.from}, *e.bytes, now_);
+        if (o_.flush_after_input) n.engine->Flush(now_);
         Drain(e.member);
         return RetryRefused(e.member);
       }
@@ -185,6 +186,7 @@ class Simulator {
         if (n.crashed || !n.timer || *n.timer != e.at) return;  // stale
         n.timer.reset();
         n.engine->OnTimeout(now_);
+        if (o_.flush_after_input) n.engine->Flush(now_);
         Drain(e.member);
         return RetryRefused(e.member);
       }

@@ -73,6 +73,7 @@ std::string SimArguments(const SimOptions& o) {
     cmd += " --bundle-bytes " + std::to_string(o.engine.bundle_bytes) + " --bundle-delay " +
            Ms(o.engine.bundle_delay);
   }
+  if (o.flush_after_input) cmd += " --flush-after-input";
   return cmd;
 }
 

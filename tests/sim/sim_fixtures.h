@@ -130,9 +130,12 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
       o.loss = 0.02;
       break;
     case Profile::kBundled:
-      // Multicasts 200us apart, bundles of up to 600 bytes sent after 1ms:
+      // Multicasts 40us apart, bundles of up to 600 bytes sent after 1ms:
       // several messages share each datagram, and each loss loses several.
-      o.interval = std::chrono::microseconds(200);
+      // Payloads of 40-199 bytes: a member's bundle often fills, and the
+      // multicast that overflows it ships it.
+      o.interval = std::chrono::microseconds(40);
+      o.payload_bytes = 40 + static_cast<std::uint32_t>(seed % 160);
       o.engine.bundle_bytes = 600;
       o.engine.bundle_delay = std::chrono::milliseconds(1);
       o.loss = 0.10;
@@ -205,6 +208,9 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
       o.engine.bundle_bytes = 600;
       o.engine.bundle_delay = std::chrono::milliseconds(2);
       o.payload_bytes = 100 + static_cast<std::uint32_t>(seed % 200);
+      // Odd seeds ship bundles as the UDP runtime does, after each input:
+      // the sequencer's order batches for its own messages go out at once.
+      o.flush_after_input = seed % 2 == 1;
       const auto n = o.engine.members;
       o.crashes.push_back(SimCrash{MemberId{static_cast<std::uint32_t>(seed % n)},
                                    std::chrono::milliseconds(20 + seed % 50), true});

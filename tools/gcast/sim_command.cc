@@ -33,6 +33,7 @@ struct SimArgs {
   std::string idle = "5s";
   std::uint32_t bundle_bytes = 0;
   std::string bundle_delay = "1ms";
+  bool flush_after_input = false;
   std::string heartbeat_interval = "100ms";
   std::string suspect_timeout = "1s";
   bool partitionable = false;
@@ -240,6 +241,7 @@ int RunSim(const SimArgs& a) {
   o.seed = a.seed;
   o.messages = a.messages;
   o.engine.bundle_bytes = a.bundle_bytes;
+  o.flush_after_input = a.flush_after_input;
   o.payload_bytes = a.payload_bytes;
   for (auto [text, out] : {std::pair{&a.interval, &o.interval},
                            {&a.latency, &o.latency},
@@ -395,6 +397,10 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
   sim->add_option("--bundle-delay", args->bundle_delay,
                   "A bundle waits at most this long for more multicasts")
       ->capture_default_str();
+  sim->add_flag("--flush-after-input", args->flush_after_input,
+                "Ship each member's open bundle after every packet or timer it handles, as the "
+                "UDP runtime does after each round of received datagrams (default: when full or "
+                "after --bundle-delay)");
   sim->add_option("--trace", args->trace, "Write the JSON Lines trace to FILE");
   sim->add_flag("--trace-packets", args->trace_packets,
                 "Also trace packet events (pkt_send, pkt_recv, pkt_drop)");
