@@ -35,6 +35,7 @@
 #include <cmath>
 #include <deque>
 #include <map>
+#include <memory_resource>
 #include <set>
 
 #include "common/assert.h"
@@ -534,10 +535,11 @@ class NackMulticast final : public ReliabilityLayer {
   }
 
   void SendNacks(TimePoint now) {
-    std::vector<wire::NackRange> batch;
+    std::vector<wire::NackRange>& batch = nack_batch_;
+    batch.clear();
     std::size_t batch_bytes = wire::kHeaderBytes + 4;
     std::uint64_t attempt = 0;
-    std::vector<GapTracker::Range> missing;
+    std::vector<GapTracker::Range>& missing = missing_;
     for (auto it = nack_armed_.begin(); it != nack_armed_.end();) {
       const std::uint32_t oi = *it;
       Origin& o = origins_[oi];
@@ -631,7 +633,8 @@ class NackMulticast final : public ReliabilityLayer {
   }
 
   void SendRepairs(TimePoint now) {
-    std::vector<wire::MessageEntry> batch;
+    std::vector<wire::MessageEntry>& batch = repair_batch_;
+    batch.clear();
     std::size_t batch_bytes = wire::kHeaderBytes + 3;
     for (auto it = pending_repairs_.begin(); it != pending_repairs_.end();) {
       if (it->second > now) {
@@ -783,14 +786,20 @@ class NackMulticast final : public ReliabilityLayer {
   std::vector<Origin> origins_;
   std::vector<std::vector<std::uint64_t>> acks_;  // [member][origin]
   std::set<std::uint32_t> nack_armed_;            // origins whose nack_due is set
-  std::map<std::pair<std::uint32_t, std::uint64_t>, TimePoint> pending_repairs_;
+  // Repairs waiting for their back-off, by (origin, seq); the pool recycles
+  // the map's nodes (a node per repair from the heap otherwise).
+  std::pmr::unsynchronized_pool_resource repair_pool_;
+  std::pmr::map<std::pair<std::uint32_t, std::uint64_t>, TimePoint> pending_repairs_{&repair_pool_};
   std::optional<TimePoint> status_due_;
   bool ack_changed_ = false;
   bool owe_status_ = false;  // someone retaining messages asked for our acks
   // Messages delivered since our ack vector last went out in full.
   std::uint64_t unacked_arrivals_ = 0;
-  std::vector<wire::AckEntry> ack_vector_;  // scratch, reused
-  std::vector<wire::AckEntry> piggyback_;   // scratch, reused
+  std::vector<wire::AckEntry> ack_vector_;        // scratch, reused
+  std::vector<wire::AckEntry> piggyback_;         // scratch, reused
+  std::vector<wire::NackRange> nack_batch_;       // scratch, reused
+  std::vector<GapTracker::Range> missing_;        // scratch, reused
+  std::vector<wire::MessageEntry> repair_batch_;  // scratch, reused
   std::size_t ack_rotation_ = 0;
   std::uint64_t highest_transmitted_ = 0;  // own messages put on the wire
   std::uint64_t own_acked_min_ = 0;        // every member has our 1..this
