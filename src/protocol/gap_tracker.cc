@@ -28,12 +28,14 @@ bool GapTracker::Insert(std::uint64_t seq) {
   if (seq <= floor_) return false;
   if (seq == floor_ + 1) {
     floor_ = seq;
-    highest_ = std::max(highest_, seq);
-    if (above_count_ > 0) {
-      FoldWindow();
-      MigrateFar();
-      GCAST_ASSERT(far_.empty() || *far_.begin() - floor_ > capacity());
+    if (above_count_ == 0) {  // in order: nothing above the floor to fold
+      highest_ = seq;
+      return true;
     }
+    // Something arrived above (highest_ > seq): fold the run after seq.
+    FoldWindow();
+    MigrateFar();
+    GCAST_ASSERT(far_.empty() || *far_.begin() - floor_ > capacity());
     return true;
   }
   const std::uint64_t offset = seq - floor_;
