@@ -65,8 +65,9 @@ struct SimOptions {
   // agreement. Failure detection and view changes are what restore liveness.
   bool safety_only_on_stall = false;
   // Ship each member's open bundle after each packet or timer it handles
-  // (Engine::Flush), as the UDP runtime does after each round of received
-  // datagrams; without it a bundle goes out when full or on its timer.
+  // (Engine::Flush; the UDP runtime flushes after each round of received
+  // datagrams and each pass of its loop); without it a bundle goes out when
+  // full or on its timer.
   bool flush_after_input = false;
   std::ostream* trace = nullptr;  // JSON Lines of send/deliver/crash/view if set
   // Also packet events, one per packet sent, received or dropped, and the

@@ -196,6 +196,7 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   void Flush(TimePoint now) override {
+    if (membership_.excluded()) return;
     // Sending a bundle may put control into a new one (the sequencer's order
     // for its own messages): send until none is open.
     while (!bundle_.empty()) SendBundle(now);
@@ -456,10 +457,12 @@ class EngineImpl final : public Engine, private MembershipHost {
       while (!ordering_->control.empty()) {
         Body body = std::move(ordering_->control.front());
         ordering_->control.pop_front();
+        // No control body refers to a message of this member's still in
+        // the open bundle (ISIS agrees only what every member proposed), so
+        // what is not bundled goes at once, ahead of the bundle.
         if (BundlesControl(body)) {
           AddBodyToBundle(*body, now);
         } else {
-          if (!bundle_.empty()) ShipBundle(now);  // keep this member's bodies in order
           reliability_->Send(std::move(body), now);
         }
       }
@@ -539,9 +542,10 @@ class EngineImpl final : public Engine, private MembershipHost {
   }
 
   // The sequencer's order batches ride in the open bundle, with this member's
-  // next multicasts and each other, instead of a datagram each: the sequencer
-  // sends one order datagram per driver pass (Flush), or none with its own
-  // data, rather than one per message it received. Not during a view change:
+  // next multicasts and each other, instead of a datagram each: the orders
+  // for what it received go out with its own data or at the driver's next
+  // Flush (the order for its own messages in the bundle after them), rather
+  // than a datagram per message it received. Not during a view change:
   // what a frozen member sends must not wait behind the bundle's timer. (ISIS
   // proposals and agreements are sent at once: one held in a bundle at a
   // freeze would reach the others in the next view.)

@@ -128,6 +128,7 @@ class Orderer final : public OrderingLayer {
 
   void Flush() override {
     if (order_batch_.ids.empty()) return;
+    order_batch_.view = view_id_;
     control.push_back(EncodeOrder(order_batch_));
     order_batch_.first_global += order_batch_.ids.size();
     order_batch_.ids.clear();
@@ -253,8 +254,9 @@ class Orderer final : public OrderingLayer {
     const MessageId id = msg.id;
     // The sequencer numbers it, but delivers by that number only once its
     // order batch is in its own stream (it comes back to it like to every
-    // member, in OnOrder): a batch still waiting to be sent when a view
-    // change cuts the stream is then ignored here as everywhere.
+    // member, in OnOrder): a batch still in the bundle when a view change
+    // freezes this member goes out beyond the cut, and then no member, this
+    // one included, uses its numbers (OnOrder ignores it in the new view).
     if (self_ == sequencer_ && !frozen_) {
       ready_.clear();
       if (!pre_.Add(msg, ready_)) stats_.duplicates++;
@@ -266,6 +268,10 @@ class Orderer final : public OrderingLayer {
   }
 
   void OnOrder(const OrderBatch& batch) {
+    // Numbers of an earlier view: a batch still in the sequencer's bundle when
+    // the view change froze it went out beyond the cut and reaches every
+    // member only now, after the settlement; the new view numbers afresh.
+    if (batch.view != view_id_) return;
     for (std::size_t i = 0; i < batch.ids.size(); ++i)
       order_[batch.first_global + i] = batch.ids[i];
     DeliverSequenced();

@@ -55,6 +55,7 @@ Body EncodeOrder(const OrderBatch& batch) {
   std::vector<std::byte> bytes;
   wire::Writer w(bytes);
   w.U8(static_cast<std::uint8_t>(BodyKind::kOrder));
+  w.Varint(batch.view);
   w.Varint(batch.first_global);
   w.Varint(batch.ids.size());
   for (const auto& id : batch.ids) {
@@ -121,6 +122,7 @@ bool DecodeApp(MemberId origin, const Body& owner, std::span<const std::byte> by
 bool DecodeOrder(std::span<const std::byte> body, std::uint32_t members, OrderBatch& out) {
   wire::Reader r(body);
   if (!Expect(r, BodyKind::kOrder)) return false;
+  out.view = r.Varint();
   out.first_global = r.Varint();
   const std::uint64_t n = r.VarintAtMost(kMaxBatch);
   out.ids.clear();

@@ -40,6 +40,7 @@ struct AppMsg {
 struct OrderBatch {  // kOrder
   std::uint64_t first_global = 0;
   std::vector<MessageId> ids;
+  std::uint64_t view = 0;  // the view whose messages it numbers
 };
 struct Proposal {  // kPropose; proposer = the body's origin
   MessageId id;

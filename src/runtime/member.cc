@@ -340,7 +340,9 @@ class MemberImpl final : public Member {
               PacketEvent{false, it->second, KindOf(batch.bytes(i)), Fnv1a(batch.bytes(i)), now});
         }
       }
-      engine_->Flush(now);  // control the input produced (the sequencer's order) rides in a bundle
+      // Ship the open bundle after each round: what the input produced (the
+      // sequencer's orders, bundled) goes out now, not on the bundle timer.
+      engine_->Flush(now);
       CollectTransmitsLocked(now);
       lock.unlock();
       SendCollected();  // acks, NACKs, repairs: without holding up Multicast()

@@ -128,7 +128,7 @@ TEST(OrderingBody, AppPayloadViewsTheBody) {
 }
 
 TEST(OrderingBody, OrderBatchRoundTrips) {
-  OrderBatch batch{kMax64 - 299, {}};  // numbers the batch up to exactly 2^64-1
+  OrderBatch batch{kMax64 - 299, {}, 0x1234'5678'9abcULL};  // up to exactly 2^64-1
   for (std::uint32_t i = 0; i < 300; ++i) batch.ids.push_back({MemberId{i % kMembers}, Seq{i + 1}});
   const Body body = EncodeOrder(batch);
   EXPECT_EQ(PeekKind(*body), BodyKind::kOrder);
@@ -137,6 +137,7 @@ TEST(OrderingBody, OrderBatchRoundTrips) {
   ASSERT_TRUE(DecodeOrder(*body, kMembers, out));
   EXPECT_EQ(out.first_global, kMax64 - 299);
   EXPECT_EQ(out.ids, batch.ids);
+  EXPECT_EQ(out.view, batch.view);
 }
 
 TEST(OrderingBody, EmptyOrderBatchRoundTrips) {
@@ -262,12 +263,12 @@ TEST(OrderingBody, ForgedCountsFailWithoutGrowingWithoutBound) {
                          Make({1, 1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 1}),
                          kMembers, m));
   EXPECT_LE(m.vt.capacity(), 1u);
-  // kOrder, first 1, count 2^20 with no entries; and count 2^64-1.
+  // kOrder, view 0, first 1, count 2^20 with no entries; and count 2^64-1.
   OrderBatch b;
-  EXPECT_FALSE(DecodeOrder(*Make({2, 1, 0x80, 0x80, 0x40}), kMembers, b));
+  EXPECT_FALSE(DecodeOrder(*Make({2, 0, 1, 0x80, 0x80, 0x40}), kMembers, b));
   EXPECT_LE(b.ids.capacity(), 1u);
   EXPECT_FALSE(DecodeOrder(
-      *Make({2, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}), kMembers, b));
+      *Make({2, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}), kMembers, b));
 }
 
 TEST(OrderingBody, AppWithUnknownFlagsIsRejected) {

@@ -398,9 +398,9 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
                   "A bundle waits at most this long for more multicasts")
       ->capture_default_str();
   sim->add_flag("--flush-after-input", args->flush_after_input,
-                "Ship each member's open bundle after every packet or timer it handles, as the "
-                "UDP runtime does after each round of received datagrams (default: when full or "
-                "after --bundle-delay)");
+                "Ship each member's open bundle after every packet or timer it handles (the UDP "
+                "runtime flushes after each round of received datagrams and each pass of its "
+                "loop; default: when full or after --bundle-delay)");
   sim->add_option("--trace", args->trace, "Write the JSON Lines trace to FILE");
   sim->add_flag("--trace-packets", args->trace_packets,
                 "Also trace packet events (pkt_send, pkt_recv, pkt_drop)");
