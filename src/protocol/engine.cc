@@ -452,7 +452,7 @@ class EngineImpl final : public Engine, private MembershipHost {
       // Blocked, the ordering layer is frozen and, unlike after a flush, no
       // view change settles what reaches it: stable bodies wait for the thaw.
       if (safe_ && !membership_.blocked()) ReleaseStable(/*all=*/false);
-      ordering_->Flush();
+      ordering_->Flush(outbox_.bodies);
       if (ordering_->control.empty()) return;
       while (!ordering_->control.empty()) {
         Body body = std::move(ordering_->control.front());
@@ -462,6 +462,7 @@ class EngineImpl final : public Engine, private MembershipHost {
         // what is not bundled goes at once, ahead of the bundle.
         if (BundlesControl(body)) {
           AddBodyToBundle(*body, now);
+          outbox_.bodies.Recycle(body);  // copied into the bundle
         } else {
           reliability_->Send(std::move(body), now);
         }

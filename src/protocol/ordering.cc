@@ -39,6 +39,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory_resource>
 #include <set>
 #include <unordered_map>
 
@@ -110,9 +111,8 @@ class Orderer final : public OrderingLayer {
       ok = DecodeApp(origin, owner, bytes, options_.members, msg);
       if (ok) OnApp(std::move(msg));
     } else if (kind == BodyKind::kOrder && !isis_ && total_ && origin == sequencer_) {
-      OrderBatch batch;
-      ok = DecodeOrder(bytes, options_.members, batch);
-      if (ok) OnOrder(batch);
+      ok = DecodeOrder(bytes, options_.members, decoded_);
+      if (ok) OnOrder(decoded_);
     } else if (kind == BodyKind::kPropose && isis_) {
       Proposal p;
       ok = DecodeProposal(bytes, options_.members, p);
@@ -126,10 +126,12 @@ class Orderer final : public OrderingLayer {
     UpdateHeldBack();
   }
 
-  void Flush() override {
+  void Flush(BodyPool& pool) override {
     if (order_batch_.ids.empty()) return;
     order_batch_.view = view_id_;
-    control.push_back(EncodeOrder(order_batch_));
+    std::shared_ptr<std::vector<std::byte>> body = pool.Take();
+    AppendOrder(*body, order_batch_);
+    control.push_back(std::move(body));
     order_batch_.first_global += order_batch_.ids.size();
     order_batch_.ids.clear();
   }
@@ -400,15 +402,20 @@ class Orderer final : public OrderingLayer {
   bool frozen_ = false;  // a view change is flushing
   MemberId sequencer_{0};
 
+  // The nodes of the per-message maps below come from this pool and go back
+  // to it (a heap allocation and free per message and map otherwise).
+  std::pmr::unsynchronized_pool_resource nodes_;
+
   // Sequencer.
-  std::unordered_map<MessageId, AppMsg> sequenced_;  // held until numbered and due
-  std::map<std::uint64_t, MessageId> order_;         // global number -> message
+  std::pmr::unordered_map<MessageId, AppMsg> sequenced_{&nodes_};  // held until numbered and due
+  std::pmr::map<std::uint64_t, MessageId> order_{&nodes_};         // global number -> message
   std::uint64_t next_global_deliver_ = 1;
   OrderBatch order_batch_{1, {}};
+  OrderBatch decoded_;  // scratch: the last order batch received
 
   // ISIS.
-  std::set<IsisKey> isis_queue_;
-  std::unordered_map<MessageId, IsisEntry> isis_entries_;
+  std::pmr::set<IsisKey> isis_queue_{&nodes_};
+  std::pmr::unordered_map<MessageId, IsisEntry> isis_entries_{&nodes_};
   std::uint64_t agreed_max_ = 0;
   std::uint64_t proposed_max_ = 0;
   std::uint64_t max_delivered_priority_ = 0;

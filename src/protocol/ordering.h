@@ -42,8 +42,9 @@ class OrderingLayer {
   // `bytes` views part of `owner` (all of it, or one body of a bundle).
   virtual void OnBody(MemberId origin, const Body& owner, std::span<const std::byte> bytes) = 0;
   void OnRDeliver(const RDelivery& d) { OnBody(d.origin, d.body, *d.body); }
-  // Called when the engine has no more input for now: emit batched control.
-  virtual void Flush() {}
+  // Called when the engine has no more input for now: emit batched control
+  // (its storage from `pool`).
+  virtual void Flush(BodyPool& pool) { (void)pool; }
   // A view change started: assign no order and emit no control until the
   // view is installed (what is held then is settled by OnViewChange).
   virtual void Freeze() {}

@@ -53,6 +53,12 @@ void AppendApp(std::vector<std::byte>& bytes, std::uint64_t app_seq, std::span<c
 
 Body EncodeOrder(const OrderBatch& batch) {
   std::vector<std::byte> bytes;
+  AppendOrder(bytes, batch);
+  return Finish(std::move(bytes));
+}
+
+void AppendOrder(std::vector<std::byte>& bytes, const OrderBatch& batch) {
+  bytes.reserve(bytes.size() + 31 + batch.ids.size() * 15);  // at most, all varints long
   wire::Writer w(bytes);
   w.U8(static_cast<std::uint8_t>(BodyKind::kOrder));
   w.Varint(batch.view);
@@ -62,7 +68,6 @@ Body EncodeOrder(const OrderBatch& batch) {
     w.Varint(id.sender.value);
     w.Varint(id.seq.value);
   }
-  return Finish(std::move(bytes));
 }
 
 Body EncodeProposal(const Proposal& p) {

@@ -59,6 +59,8 @@ void AppendApp(std::vector<std::byte>& out, std::uint64_t app_seq, std::span<con
                bool with_vt, std::optional<std::uint64_t> min_priority,
                std::span<const std::byte> payload);
 Body EncodeOrder(const OrderBatch& batch);
+// The same, appended to `out` (a pooled body: no allocation once warm).
+void AppendOrder(std::vector<std::byte>& out, const OrderBatch& batch);
 Body EncodeProposal(const Proposal& p);
 Body EncodeAgreement(const Agreement& a);
 

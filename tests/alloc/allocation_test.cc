@@ -236,5 +236,23 @@ TEST(Allocation, UnderLossNacksAndRepairsAllocateLittlePerMulticast) {
   EXPECT_LT(a.sender_per_multicast, 0.01);
 }
 
+// Total order by the sequencer: every member keeps each message in
+// `sequenced_` and its number in `order_` until delivery, and the sequencer
+// encodes an order batch per input. Measured 0.28 per multicast over the 3
+// members unbundled (1 KiB) and 0.01 bundled (64 B): the maps' nodes come from
+// a pool, the batches are encoded into pooled bodies and decoded into a
+// reused one. Before: 14.3 and 7.5 (a node per message in each map, and a
+// batch's vector regrown varint by varint, then its body, at every input).
+TEST(Allocation, SequencerTotalOrderAllocatesLittlePerMulticast) {
+  const Allocations unbundled = Count(Ordering::kTotal, 0, 1024);
+  const Allocations bundled = Count(Ordering::kTotal, 1336, 64);
+  std::printf(
+      "ip/total (sequencer): %.2f allocations per multicast unbundled 1 KiB, %.2f bundled 64 B "
+      "(whole path, 3 members)\n",
+      unbundled.per_multicast, bundled.per_multicast);
+  EXPECT_LT(unbundled.per_multicast, 0.5);
+  EXPECT_LT(bundled.per_multicast, 0.05);
+}
+
 }  // namespace
 }  // namespace gcast
