@@ -20,6 +20,7 @@
 //   send_window_messages = 4096     # unstable own messages before Multicast() blocks
 //   socket_buffer_bytes = 4194304   # SO_RCVBUF / SO_SNDBUF requested
 //   bundle_bytes = 1336             # bundle small multicasts per datagram (0: off)
+//   max_in_flight_bytes = 2097152   # own bytes unacked before sending waits (0: no limit)
 //
 //   [timers]                      # all optional, durations like "40ms"
 //   rto = "40ms"  nack_delay_min = "1ms"  nack_delay_max = "6ms"  status_interval = "50ms" ...

@@ -433,9 +433,11 @@ Status ReadLimits(const Section& top, GroupConfig& c) {
   if (!table.ok()) return table.status();
   if (*table == nullptr) return Status::Ok();
   const Section s(**table, "limits");
-  GCAST_RETURN_IF_ERROR(s.OnlyKeys(
-      {"max_message_bytes", "send_window_messages", "socket_buffer_bytes", "bundle_bytes"}));
+  GCAST_RETURN_IF_ERROR(s.OnlyKeys({"max_message_bytes", "send_window_messages",
+                                    "socket_buffer_bytes", "bundle_bytes", "max_in_flight_bytes"}));
   GCAST_RETURN_IF_ERROR(s.Integer("bundle_bytes", 0, 65000, c.bundle_bytes, false));
+  GCAST_RETURN_IF_ERROR(
+      s.Integer("max_in_flight_bytes", 0, kGiB, c.engine.max_in_flight_bytes, false));
   GCAST_RETURN_IF_ERROR(s.Integer("max_message_bytes", 1, kGiB, c.max_message_bytes, false));
   GCAST_RETURN_IF_ERROR(
       s.Integer("send_window_messages", 1, kMaxUint32, c.send_window_messages, false));

@@ -178,15 +178,24 @@ class ChannelMulticast final : public ReliabilityLayer {
     std::uint64_t recv_floor = 0;  // every link seq <= it has been delivered in order
     std::map<std::uint64_t, Arrival> reorder;
     std::optional<TimePoint> ack_due;
-    std::deque<Pending> backlog;  // waiting for the in-flight window
+    std::deque<Pending> backlog;      // waiting for the in-flight window
+    std::uint64_t unacked_bytes = 0;  // body bytes in `unacked`
   };
+
+  // Whether `bytes` more may go out on `link` now: both windows have room (a
+  // body larger than the byte window goes out alone).
+  bool WindowOpen(const Link& link, std::size_t bytes) const {
+    if (link.unacked.size() >= options_.max_in_flight_messages) return false;
+    return options_.max_in_flight_bytes == 0 || link.unacked_bytes == 0 ||
+           link.unacked_bytes + bytes <= options_.max_in_flight_bytes;
+  }
 
   void Enqueue(MemberId to, MemberId origin, std::uint64_t origin_seq, const Body& body,
                TimePoint now) {
     Link& link = links_[to.value];
     AddRetained(1);
     if (origin == self_) own_outstanding_[origin_seq]++;
-    if (link.unacked.size() >= options_.max_in_flight_messages || !link.backlog.empty()) {
+    if (!link.backlog.empty() || !WindowOpen(link, body->size())) {
       link.backlog.push_back(Pending{origin, origin_seq, body, now});  // flow control
       return;
     }
@@ -196,6 +205,7 @@ class ChannelMulticast final : public ReliabilityLayer {
   void TransmitNew(MemberId to, Link& link, Pending p, TimePoint now) {
     const std::uint64_t link_seq = link.next_send++;
     p.last_sent = now;
+    link.unacked_bytes += p.body->size();
     auto [it, inserted] = link.unacked.emplace(link_seq, std::move(p));
     GCAST_ASSERT(inserted);
     if (!link.rtx_due) {
@@ -225,6 +235,7 @@ class ChannelMulticast final : public ReliabilityLayer {
           auto own = own_outstanding_.find(it->second.origin_seq);
           if (own != own_outstanding_.end() && --own->second == 0) own_outstanding_.erase(own);
         }
+        link.unacked_bytes -= it->second.body->size();
         ++freed;
       }
       link.unacked.erase(first, last);
@@ -238,7 +249,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     if (freed == 0) return;
     outbox_.stats->retained -= freed;
     // The window opened: send what flow control held back.
-    while (!link.backlog.empty() && link.unacked.size() < options_.max_in_flight_messages) {
+    while (!link.backlog.empty() && WindowOpen(link, link.backlog.front().body->size())) {
       Pending p = std::move(link.backlog.front());
       link.backlog.pop_front();
       TransmitNew(peer, link, std::move(p), now);

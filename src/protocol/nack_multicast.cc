@@ -165,10 +165,10 @@ class NackMulticast final : public ReliabilityLayer {
     me.known_highest = seq;
     acks_[self_.value][self_.value] = seq;
     Retain(me, seq, body);
-    if (seq - own_acked_min_ > options_.max_in_flight_messages || !backlog_.empty()) {
+    if (!backlog_.empty() || !WindowOpen(seq, body->size())) {
       backlog_.push_back(seq);  // flow control: sent when acks open the window
     } else {
-      TransmitData(seq, *body);
+      TransmitNew(seq, *body);
     }
     outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
     ArmStatus(now);
@@ -362,9 +362,12 @@ class NackMulticast final : public ReliabilityLayer {
       outbox_.deliveries.push_back(RDelivery{m.origin, o.delivered, *body});
       ack_changed_ = true;
       ++unacked_arrivals_;
+      unacked_arrival_bytes_ += (*body)->size();
     }
     acks_[self_.value][m.origin.value] = std::min(o.delivered, ack_limit_[m.origin.value]);
-    if (unacked_arrivals_ >= std::max<std::uint64_t>(1, options_.max_in_flight_messages / 4)) {
+    if (unacked_arrivals_ >= std::max<std::uint64_t>(1, options_.max_in_flight_messages / 4) ||
+        (options_.max_in_flight_bytes > 0 &&
+         unacked_arrival_bytes_ >= options_.max_in_flight_bytes / 4)) {
       SendStatus();  // a fast sender's window must not wait for the status interval
       ack_changed_ = false;
     }
@@ -729,6 +732,7 @@ class NackMulticast final : public ReliabilityLayer {
     if (piggyback_.size() == n) {  // all of it rode along
       ack_changed_ = false;
       unacked_arrivals_ = 0;
+      unacked_arrival_bytes_ = 0;
     }
     std::vector<std::byte> bytes = outbox_.buffers.Take();
     wire::EncodeIpData(bytes, self_, seq, piggyback_, body);
@@ -754,6 +758,7 @@ class NackMulticast final : public ReliabilityLayer {
       std::vector<std::byte> bytes = outbox_.buffers.Take();
       wire::EncodeStatus(bytes, self_, highest_transmitted_, outbox_.stats->retained, piggyback_);
       unacked_arrivals_ = 0;
+      unacked_arrival_bytes_ = 0;
       outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
     } while (i < ack_vector_.size());
   }
@@ -767,16 +772,37 @@ class NackMulticast final : public ReliabilityLayer {
       if (m != self_.value && !silent && in_view_[m]) min = std::min(min, acks_[m][self_.value]);
     }
     own_acked_min_ = std::max(own_acked_min_, min);
+    for (; in_flight_floor_ < own_acked_min_ && !in_flight_sizes_.empty(); ++in_flight_floor_) {
+      in_flight_bytes_ -= in_flight_sizes_.front();
+      in_flight_sizes_.pop_front();
+    }
     UpdateStability(self_.value);  // frees the send window as acks arrive
     const auto& retained = origins_[self_.value].retained;
-    while (!backlog_.empty() &&
-           backlog_.front() - own_acked_min_ <= options_.max_in_flight_messages) {
+    while (!backlog_.empty()) {
       const std::uint64_t seq = backlog_.front();
-      backlog_.pop_front();
       const Body* body = retained.Find(seq);
       GCAST_ASSERT(body != nullptr);
-      TransmitData(seq, **body);
+      if (!WindowOpen(seq, (*body)->size())) break;
+      backlog_.pop_front();
+      TransmitNew(seq, **body);
     }
+  }
+
+  // Whether own message `seq` of `bytes` may go out now: both windows have
+  // room (a message larger than the byte window goes out alone).
+  bool WindowOpen(std::uint64_t seq, std::size_t bytes) const {
+    if (seq - own_acked_min_ > options_.max_in_flight_messages) return false;
+    return options_.max_in_flight_bytes == 0 || in_flight_bytes_ == 0 ||
+           in_flight_bytes_ + bytes <= options_.max_in_flight_bytes;
+  }
+
+  // First transmission of an own message: counted in flight until every
+  // member acks it. Own messages go out in seq order.
+  void TransmitNew(std::uint64_t seq, std::span<const std::byte> body) {
+    GCAST_ASSERT(seq == in_flight_floor_ + in_flight_sizes_.size() + 1);
+    in_flight_sizes_.push_back(static_cast<std::uint32_t>(body.size()));
+    in_flight_bytes_ += body.size();
+    TransmitData(seq, body);
   }
 
   const EngineOptions& options_;
@@ -795,6 +821,7 @@ class NackMulticast final : public ReliabilityLayer {
   bool owe_status_ = false;  // someone retaining messages asked for our acks
   // Messages delivered since our ack vector last went out in full.
   std::uint64_t unacked_arrivals_ = 0;
+  std::uint64_t unacked_arrival_bytes_ = 0;
   std::vector<wire::AckEntry> ack_vector_;        // scratch, reused
   std::vector<wire::AckEntry> piggyback_;         // scratch, reused
   std::vector<wire::NackRange> nack_batch_;       // scratch, reused
@@ -803,7 +830,12 @@ class NackMulticast final : public ReliabilityLayer {
   std::size_t ack_rotation_ = 0;
   std::uint64_t highest_transmitted_ = 0;  // own messages put on the wire
   std::uint64_t own_acked_min_ = 0;        // every member has our 1..this
-  FifoQueue<std::uint64_t> backlog_;       // own seqs waiting for the window
+  // Body sizes of own messages transmitted and not yet acked by every member
+  // (seqs in_flight_floor_ + 1 ..., as many as transmitted), and their sum.
+  FifoQueue<std::uint32_t> in_flight_sizes_;
+  std::uint64_t in_flight_floor_ = 0;
+  std::uint64_t in_flight_bytes_ = 0;
+  FifoQueue<std::uint64_t> backlog_;  // own seqs waiting for the window
   std::vector<std::optional<TimePoint>> last_heard_ =
       std::vector<std::optional<TimePoint>>(options_.members);  // flow control only
   const double backoff_lambda_;

@@ -432,6 +432,20 @@ TEST(GroupConfig, RejectsASocketBufferOutOfRange) {
                "limits.socket_buffer_bytes: 1024 is out of range 4096..1073741824");
 }
 
+TEST(GroupConfig, TheByteWindowDefaultsToTwoMiBAndCanBeSetOrTurnedOff) {
+  auto dflt = ParseGroupConfig(WithSection("[limits]\nsocket_buffer_bytes = 4194304"), "g.toml");
+  ASSERT_TRUE(dflt.ok()) << dflt.status().message();
+  EXPECT_EQ(dflt->engine.max_in_flight_bytes, 2u * 1024 * 1024);
+  auto set = ParseGroupConfig(WithSection("[limits]\nmax_in_flight_bytes = 65536"), "g.toml");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->engine.max_in_flight_bytes, 65536u);
+  auto off = ParseGroupConfig(WithSection("[limits]\nmax_in_flight_bytes = 0"), "g.toml");
+  ASSERT_TRUE(off.ok()) << off.status().message();
+  EXPECT_EQ(off->engine.max_in_flight_bytes, 0u);
+  EXPECT_ERROR(WithSection("[limits]\nmax_in_flight_bytes = -1"),
+               "limits.max_in_flight_bytes: -1 is out of range 0..1073741824");
+}
+
 TEST(GroupConfig, PrimaryComponentIsOnByDefaultAndCanBeTurnedOff) {
   auto on = ParseGroupConfig(WithSection("[timers]\nsuspect_timeout = \"1s\""), "group.toml");
   ASSERT_TRUE(on.ok()) << on.status().message();

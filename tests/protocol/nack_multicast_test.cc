@@ -238,6 +238,55 @@ TEST(NackMulticast, ACrashedOriginsMessageReachesEveryReceiverThroughAnotherHold
   EXPECT_EQ(repair.messages[0].origin, MemberId{0});
 }
 
+// Flow control in bytes: a sender puts at most max_in_flight_bytes of its
+// own bodies on the wire before every member acks them, and receivers ack
+// every quarter window of bytes, so the window reopens without waiting for
+// the status timer.
+TEST(NackMulticast, ASenderStopsAtItsByteWindowAndReceiversAckEveryQuarterOfIt) {
+  EngineOptions options = IpOptions();
+  options.max_in_flight_bytes = 1050;  // ten bodies of a 100-byte payload
+  Group g(options);
+  const std::string payload(100, 'x');
+  for (int i = 0; i < 50; ++i) g.Multicast(0, payload);
+  g.Collect();
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0), 10u);
+  g.Flush();  // acks and the data they let out; no timer runs
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0), 50u);
+  for (std::uint32_t m = 0; m < 3; ++m) EXPECT_EQ(g.delivered[m].size(), 50u) << "member " << m;
+  EXPECT_EQ(g.CountSent(PacketKind::kRetransmit), 0u);
+}
+
+TEST(NackMulticast, WithoutAByteWindowTheMessageWindowAloneHoldsASenderBack) {
+  EngineOptions options = IpOptions();
+  options.max_in_flight_bytes = 0;
+  options.max_in_flight_messages = 20;
+  Group g(options);
+  const std::string payload(100, 'x');
+  for (int i = 0; i < 50; ++i) g.Multicast(0, payload);
+  g.Collect();
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0), 20u);
+  g.Flush();
+  g.RunFor(milliseconds(500));
+  for (std::uint32_t m = 0; m < 3; ++m) EXPECT_EQ(g.delivered[m].size(), 50u) << "member " << m;
+}
+
+TEST(NackMulticast, AMessageLargerThanTheByteWindowGoesOutAlone) {
+  EngineOptions options = IpOptions();
+  options.max_in_flight_bytes = 500;
+  Group g(options);
+  const std::string big(1000, 'b');
+  g.Multicast(0, big);
+  g.Multicast(0, "small");
+  g.Collect();
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0), 1u);  // the big one, alone
+  g.Flush();
+  g.RunFor(milliseconds(500));
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0), 2u);
+  for (std::uint32_t m = 0; m < 3; ++m) {
+    EXPECT_EQ(g.Payloads(m), std::vector<std::string>({big, "small"})) << "member " << m;
+  }
+}
+
 TEST(NackMulticast, InvalidPacketsAreCountedAndChangeNothing) {
   Group g(IpOptions());
   g.Multicast(0, "a");

@@ -18,6 +18,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,7 +49,9 @@ struct BenchArgs {
   bool no_netns = false;
   bool json = false;
   double timeout_s = 120;
-  std::uint32_t bundle_bytes = 0;  // 0: the group default
+  std::uint32_t bundle_bytes = 0;                // 0: the group default
+  std::uint32_t datagram_bytes = 0;              // 0: the group default (1400)
+  std::optional<std::uint32_t> in_flight_bytes;  // unset: the group default
 };
 
 struct Env {
@@ -107,6 +110,10 @@ std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bo
   }
   s += "[limits]\nsend_window_messages = 8192\nsocket_buffer_bytes = 8388608\n";
   if (a.bundle_bytes > 0) s += "bundle_bytes = " + std::to_string(a.bundle_bytes) + "\n";
+  if (a.in_flight_bytes) s += "max_in_flight_bytes = " + std::to_string(*a.in_flight_bytes) + "\n";
+  if (a.datagram_bytes > 0) {
+    s += "[timers]\nmax_datagram_bytes = " + std::to_string(a.datagram_bytes) + "\n";
+  }
   for (std::uint32_t i = 0; i < env.n; ++i) {
     s += "[[member]]\nid = " + std::to_string(i) + "\naddress = \"" + addr(i) +
          "\"\nport = " + std::to_string(9001 + i) + "\n";
@@ -433,6 +440,12 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   cmd->add_flag("--no-netns", args->no_netns, "Run on 127.0.0.1 even as root");
   cmd->add_option("--bundle-bytes", args->bundle_bytes,
                   "Bundle small messages into datagrams up to this size (0: group default)");
+  cmd->add_option("--datagram-bytes", args->datagram_bytes,
+                  "Largest datagram gcast sends (default 1400; larger ones are fragmented by IP)")
+      ->check(CLI::Range(256, 65000));
+  cmd->add_option(
+      "--in-flight-bytes", args->in_flight_bytes,
+      "Flow control: a sender's bytes unacked before it waits (default 2 MiB; 0: none)");
   cmd->add_option("--timeout", args->timeout_s, "Seconds a run may take")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object with the figures");
   cmd->callback([&run, args] { run = [args] { return RunBench(*args); }; });
