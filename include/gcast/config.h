@@ -20,7 +20,8 @@
 //   send_window_messages = 4096     # unstable own messages before Multicast() blocks
 //   socket_buffer_bytes = 4194304   # SO_RCVBUF / SO_SNDBUF requested
 //   bundle_bytes = 1336             # bundle small multicasts per datagram (0: off)
-//   max_in_flight_bytes = 2097152   # own bytes unacked before sending waits (0: no limit)
+//   max_in_flight_bytes = 3145728   # in flight to a member, shared by senders (default
+//                                   # 3/4 of socket_buffer_bytes; 0: no limit)
 //
 //   [timers]                      # all optional, durations like "40ms"
 //   rto = "40ms"  nack_delay_min = "1ms"  nack_delay_max = "6ms"  status_interval = "50ms" ...
@@ -76,6 +77,11 @@ struct GroupConfig {
   // (0: off). Default: what a datagram holds (max_datagram_bytes - 64).
   static constexpr std::uint32_t kBundleDefault = 0xFFFFFFFF;
   std::uint32_t bundle_bytes = kBundleDefault;
+  // Flow control: bytes in flight to a member, shared by the members sending
+  // (EngineOptions::max_in_flight_bytes). Default: three quarters of
+  // socket_buffer_bytes.
+  static constexpr std::uint32_t kInFlightDefault = 0xFFFFFFFF;
+  std::uint32_t max_in_flight_bytes = kInFlightDefault;
   std::vector<MemberAddress> members;  // index == id
 
   bool ipv6() const;

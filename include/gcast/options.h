@@ -104,12 +104,14 @@ struct EngineOptions {
   // Own messages transmitted but not yet acknowledged by every member (ip) or
   // by the peer (1:1 channels); further messages wait in a backlog.
   std::uint32_t max_in_flight_messages = 8192;  // default 8192
-  // The same window in bytes of message bodies (ip: per sender, receivers
-  // acking every quarter window; 1:1 channels: per link). A sender stops at
-  // whichever limit it reaches first. Counting datagrams alone let senders
-  // overrun receivers' socket buffers (several senders, or large bundles).
-  // 0: no byte limit.
-  std::uint32_t max_in_flight_bytes = 2 * 1024 * 1024;  // default 2 MiB
+  // A receiver's budget of message body bytes in flight to it (0: none). ip:
+  // the members sending now (data heard within two status intervals) share
+  // it equally, each stopping at its share of bytes unacked by every member,
+  // and receivers ack every quarter share; 1:1 channels: each link into a
+  // member gets budget / (members - 1). A sender stops at whichever window
+  // fills first. Counting datagrams alone let senders overrun receivers'
+  // socket buffers (several senders, or large bundles).
+  std::uint32_t max_in_flight_bytes = 4 * 1024 * 1024;  // default 4 MiB
   // ip flow control counts only members heard from within this time, so a
   // crashed member cannot stall the others' sending (stability and repairs
   // still count every member: this is not a failure detector).

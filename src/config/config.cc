@@ -436,8 +436,7 @@ Status ReadLimits(const Section& top, GroupConfig& c) {
   GCAST_RETURN_IF_ERROR(s.OnlyKeys({"max_message_bytes", "send_window_messages",
                                     "socket_buffer_bytes", "bundle_bytes", "max_in_flight_bytes"}));
   GCAST_RETURN_IF_ERROR(s.Integer("bundle_bytes", 0, 65000, c.bundle_bytes, false));
-  GCAST_RETURN_IF_ERROR(
-      s.Integer("max_in_flight_bytes", 0, kGiB, c.engine.max_in_flight_bytes, false));
+  GCAST_RETURN_IF_ERROR(s.Integer("max_in_flight_bytes", 0, kGiB, c.max_in_flight_bytes, false));
   GCAST_RETURN_IF_ERROR(s.Integer("max_message_bytes", 1, kGiB, c.max_message_bytes, false));
   GCAST_RETURN_IF_ERROR(
       s.Integer("send_window_messages", 1, kMaxUint32, c.send_window_messages, false));
@@ -522,6 +521,10 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
   c.engine.bundle_bytes = c.bundle_bytes == GroupConfig::kBundleDefault
                               ? c.engine.max_datagram_bytes - 64
                               : c.bundle_bytes;
+  // Flow control: by default, what three quarters of a receive buffer hold.
+  c.engine.max_in_flight_bytes = c.max_in_flight_bytes == GroupConfig::kInFlightDefault
+                                     ? c.socket_buffer_bytes / 4 * 3
+                                     : c.max_in_flight_bytes;
   // Check with the members as the file lists them, then order them by id.
   GCAST_RETURN_IF_ERROR(CheckFields(c));
   std::sort(c.members.begin(), c.members.end(),

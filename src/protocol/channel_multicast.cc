@@ -183,11 +183,14 @@ class ChannelMulticast final : public ReliabilityLayer {
   };
 
   // Whether `bytes` more may go out on `link` now: both windows have room (a
-  // body larger than the byte window goes out alone).
+  // body larger than the byte window goes out alone). A receiver's byte
+  // budget is shared by the links into it.
   bool WindowOpen(const Link& link, std::size_t bytes) const {
     if (link.unacked.size() >= options_.max_in_flight_messages) return false;
+    const std::uint64_t window =
+        options_.max_in_flight_bytes / std::max<std::uint32_t>(1, options_.members - 1);
     return options_.max_in_flight_bytes == 0 || link.unacked_bytes == 0 ||
-           link.unacked_bytes + bytes <= options_.max_in_flight_bytes;
+           link.unacked_bytes + bytes <= window;
   }
 
   void Enqueue(MemberId to, MemberId origin, std::uint64_t origin_seq, const Body& body,

@@ -165,6 +165,7 @@ class NackMulticast final : public ReliabilityLayer {
     me.known_highest = seq;
     acks_[self_.value][self_.value] = seq;
     Retain(me, seq, body);
+    if (now - senders_counted_ > status_interval_) CountSenders(now);
     if (!backlog_.empty() || !WindowOpen(seq, body->size())) {
       backlog_.push_back(seq);  // flow control: sent when acks open the window
     } else {
@@ -238,6 +239,7 @@ class NackMulticast final : public ReliabilityLayer {
     last_heard_[from.value] = now;
     switch (packet.type) {
       case wire::PacketType::kIpData:
+        NoteSending(from.value, now);
         // The message first: the piggybacked acks already count it, and read
         // first they would open (and at once close) a NACK timer for it.
         OnMessage(packet.messages.front(), now);
@@ -275,6 +277,7 @@ class NackMulticast final : public ReliabilityLayer {
     if (status_due_ && *status_due_ <= now) {
       status_due_.reset();
       UpdateStability();
+      CountSenders(now);
       if (!backlog_.empty()) UpdateOwnAcked(now);
       if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) {
         SendStatus();
@@ -367,7 +370,7 @@ class NackMulticast final : public ReliabilityLayer {
     acks_[self_.value][m.origin.value] = std::min(o.delivered, ack_limit_[m.origin.value]);
     if (unacked_arrivals_ >= std::max<std::uint64_t>(1, options_.max_in_flight_messages / 4) ||
         (options_.max_in_flight_bytes > 0 &&
-         unacked_arrival_bytes_ >= options_.max_in_flight_bytes / 4)) {
+         unacked_arrival_bytes_ >= std::max<std::uint64_t>(1, ByteWindow() / 4))) {
       SendStatus();  // a fast sender's window must not wait for the status interval
       ack_changed_ = false;
     }
@@ -685,7 +688,9 @@ class NackMulticast final : public ReliabilityLayer {
   void UpdateStability(std::uint32_t oi) {
     Origin& o = origins_[oi];
     if (o.retained.empty()) return;
-    std::uint64_t stable = o.delivered;
+    // Our own backlog is not stable before it is transmitted, even when we
+    // are alone in the view.
+    std::uint64_t stable = oi == self_.value ? highest_transmitted_ : o.delivered;
     for (std::uint32_t m = 0; m < options_.members && stable > o.stable; ++m) {
       if (in_view_[m]) stable = std::min(stable, acks_[m][oi]);
     }
@@ -772,6 +777,7 @@ class NackMulticast final : public ReliabilityLayer {
       if (m != self_.value && !silent && in_view_[m]) min = std::min(min, acks_[m][self_.value]);
     }
     own_acked_min_ = std::max(own_acked_min_, min);
+    CountSenders(now);
     for (; in_flight_floor_ < own_acked_min_ && !in_flight_sizes_.empty(); ++in_flight_floor_) {
       in_flight_bytes_ -= in_flight_sizes_.front();
       in_flight_sizes_.pop_front();
@@ -788,12 +794,39 @@ class NackMulticast final : public ReliabilityLayer {
     }
   }
 
+  // A sender's share of max_in_flight_bytes: the budget is what a receiver
+  // takes in from all senders together, split among the members sending now.
+  std::uint64_t ByteWindow() const { return options_.max_in_flight_bytes / senders_; }
+
   // Whether own message `seq` of `bytes` may go out now: both windows have
   // room (a message larger than the byte window goes out alone).
   bool WindowOpen(std::uint64_t seq, std::size_t bytes) const {
     if (seq - own_acked_min_ > options_.max_in_flight_messages) return false;
     return options_.max_in_flight_bytes == 0 || in_flight_bytes_ == 0 ||
-           in_flight_bytes_ + bytes <= options_.max_in_flight_bytes;
+           in_flight_bytes_ + bytes <= ByteWindow();
+  }
+
+  // Data from `origin` now: a member that starts sending takes its share of
+  // the byte window at once (others notice it leave in CountSenders).
+  void NoteSending(std::uint32_t origin, TimePoint now) {
+    auto& last = last_data_[origin];
+    const bool was_sending = last && now - *last <= kSendingWithin * status_interval_;
+    last = now;
+    if (!was_sending) senders_ = std::min(senders_ + 1, options_.members);
+  }
+
+  // Members sending now: ourselves, and those we had data from within
+  // kSendingWithin status intervals. O(members): on acks, on the status
+  // timer, and at most once per status interval when we send.
+  void CountSenders(TimePoint now) {
+    senders_counted_ = now;
+    senders_ = 1;
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      const auto& last = last_data_[m];
+      if (m != self_.value && last && now - *last <= kSendingWithin * status_interval_) {
+        ++senders_;
+      }
+    }
   }
 
   // First transmission of an own message: counted in flight until every
@@ -835,6 +868,13 @@ class NackMulticast final : public ReliabilityLayer {
   FifoQueue<std::uint32_t> in_flight_sizes_;
   std::uint64_t in_flight_floor_ = 0;
   std::uint64_t in_flight_bytes_ = 0;
+  // When each member's last data arrived, and how many members send now
+  // (ourselves included): they share max_in_flight_bytes.
+  static constexpr int kSendingWithin = 2;
+  std::vector<std::optional<TimePoint>> last_data_ =
+      std::vector<std::optional<TimePoint>>(options_.members);
+  std::uint32_t senders_ = 1;
+  TimePoint senders_counted_{};
   FifoQueue<std::uint64_t> backlog_;  // own seqs waiting for the window
   std::vector<std::optional<TimePoint>> last_heard_ =
       std::vector<std::optional<TimePoint>>(options_.members);  // flow control only

@@ -432,10 +432,10 @@ TEST(GroupConfig, RejectsASocketBufferOutOfRange) {
                "limits.socket_buffer_bytes: 1024 is out of range 4096..1073741824");
 }
 
-TEST(GroupConfig, TheByteWindowDefaultsToTwoMiBAndCanBeSetOrTurnedOff) {
-  auto dflt = ParseGroupConfig(WithSection("[limits]\nsocket_buffer_bytes = 4194304"), "g.toml");
+TEST(GroupConfig, TheByteWindowDefaultsToThreeQuartersOfTheSocketBuffer) {
+  auto dflt = ParseGroupConfig(WithSection("[limits]\nsocket_buffer_bytes = 8388608"), "g.toml");
   ASSERT_TRUE(dflt.ok()) << dflt.status().message();
-  EXPECT_EQ(dflt->engine.max_in_flight_bytes, 2u * 1024 * 1024);
+  EXPECT_EQ(dflt->engine.max_in_flight_bytes, 6u * 1024 * 1024);
   auto set = ParseGroupConfig(WithSection("[limits]\nmax_in_flight_bytes = 65536"), "g.toml");
   ASSERT_TRUE(set.ok()) << set.status().message();
   EXPECT_EQ(set->engine.max_in_flight_bytes, 65536u);

@@ -256,6 +256,40 @@ TEST(NackMulticast, ASenderStopsAtItsByteWindowAndReceiversAckEveryQuarterOfIt) 
   EXPECT_EQ(g.CountSent(PacketKind::kRetransmit), 0u);
 }
 
+TEST(NackMulticast, MembersSendingAtOnceShareTheByteWindow) {
+  EngineOptions options = IpOptions();
+  options.max_in_flight_bytes = 2100;  // ten 100-byte bodies each for two senders
+  Group g(options);
+  g.Multicast(1, "member 1 sends too");
+  g.Flush();
+  const std::string payload(100, 'x');
+  for (int i = 0; i < 50; ++i) g.Multicast(0, payload);
+  g.Collect();
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0), 10u);
+  g.Flush();
+  for (std::uint32_t m = 0; m < 3; ++m) EXPECT_EQ(g.delivered[m].size(), 51u) << "member " << m;
+  // Once member 1 has been quiet for two status intervals, member 0 has the
+  // whole window again.
+  g.RunFor(options.status_interval * 3);
+  for (int i = 0; i < 50; ++i) g.Multicast(0, payload);
+  const std::size_t before = g.CountSent(PacketKind::kData, 0);
+  g.Collect();
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0) - before, 20u);
+}
+
+// Alone in the group, a sender's own backlog is stable only once sent (it
+// was freed before transmission and the engine aborted).
+TEST(NackMulticast, AMemberAloneSendsItsWholeBacklog) {
+  EngineOptions options = IpOptions(1);
+  options.max_in_flight_bytes = 1050;
+  Group g(options);
+  const std::string payload(100, 'x');
+  for (int i = 0; i < 50; ++i) g.Multicast(0, payload);
+  g.RunFor(milliseconds(500));
+  EXPECT_EQ(g.delivered[0].size(), 50u);
+  EXPECT_EQ(g.CountSent(PacketKind::kData, 0), 50u);
+}
+
 TEST(NackMulticast, WithoutAByteWindowTheMessageWindowAloneHoldsASenderBack) {
   EngineOptions options = IpOptions();
   options.max_in_flight_bytes = 0;

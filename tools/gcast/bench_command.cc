@@ -444,8 +444,10 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
                   "Largest datagram gcast sends (default 1400; larger ones are fragmented by IP)")
       ->check(CLI::Range(256, 65000));
   cmd->add_option(
-      "--in-flight-bytes", args->in_flight_bytes,
-      "Flow control: a sender's bytes unacked before it waits (default 2 MiB; 0: none)");
+         "--in-flight-bytes", args->in_flight_bytes,
+         "Flow control: bytes in flight to a member, shared by the senders (default 6 MiB, 3/4 "
+         "of the 8 MiB socket buffers; 0: no byte limit)")
+      ->check(CLI::Range(0u, 1u << 30));
   cmd->add_option("--timeout", args->timeout_s, "Seconds a run may take")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object with the figures");
   cmd->callback([&run, args] { run = [args] { return RunBench(*args); }; });
