@@ -108,7 +108,12 @@ std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bo
     s += "[multicast]\ngroup = \"239.98.0.1\"\nport = 9000\ninterface = \"" + addr(self) +
          "\"\nloopback = false\n";
   }
-  s += "[limits]\nsend_window_messages = 8192\nsocket_buffer_bytes = 8388608\n";
+  // The send window counts datagram-sized bundles: keep it at 8192 x 1400
+  // bytes when datagrams are larger (8192 x 64 KB would be 512 MiB).
+  const std::uint32_t datagram = a.datagram_bytes > 0 ? a.datagram_bytes : 1400;
+  const std::uint64_t window = std::max<std::uint64_t>(64, 8192ull * 1400 / datagram);
+  s += "[limits]\nsend_window_messages = " + std::to_string(window) +
+       "\nsocket_buffer_bytes = 8388608\n";
   if (a.bundle_bytes > 0) s += "bundle_bytes = " + std::to_string(a.bundle_bytes) + "\n";
   if (a.in_flight_bytes) s += "max_in_flight_bytes = " + std::to_string(*a.in_flight_bytes) + "\n";
   if (a.datagram_bytes > 0) {
