@@ -17,7 +17,8 @@
 //
 //   [limits]                      # all optional
 //   max_message_bytes   = 16777216  # default 16 MiB
-//   send_window_messages = 4096     # unstable own messages before Multicast() blocks
+//   send_window_messages = 4096     # unstable own messages (datagrams) before Multicast()
+//                                   # blocks (default 4096, fewer if datagrams are larger)
 //   socket_buffer_bytes = 4194304   # SO_RCVBUF / SO_SNDBUF requested
 //   bundle_bytes = 1336             # bundle small multicasts per datagram (0: off)
 //   max_in_flight_bytes = 3145728   # in flight to a member, shared by senders (default
@@ -70,8 +71,11 @@ struct GroupConfig {
   std::string interface_address;  // multicast only: local address of the interface
   int ttl = 1;
   bool loopback = true;
-  std::uint64_t max_message_bytes = 16u << 20;   // default 16 MiB
-  std::uint32_t send_window_messages = 4096;     // default 4096
+  std::uint64_t max_message_bytes = 16u << 20;  // default 16 MiB
+  // Default 4096 with 1400-byte datagrams; a group file with larger
+  // max_datagram_bytes gets 4096 x 1400 bytes' worth of them (at least 64).
+  static constexpr std::uint32_t kSendWindowDefault = 4096;
+  std::uint32_t send_window_messages = kSendWindowDefault;
   std::uint32_t socket_buffer_bytes = 4u << 20;  // default 4 MiB
   // Small multicasts are bundled into datagrams of up to this many bytes
   // (0: off). Default: what a datagram holds (max_datagram_bytes - 64).

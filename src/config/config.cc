@@ -512,8 +512,16 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
   }
   GCAST_RETURN_IF_ERROR(Enum(top, "transport", &ParseTransport, c.transport));
   GCAST_RETURN_IF_ERROR(ReadMulticast(top, c));
+  c.send_window_messages = 0;  // unset until the file says (it must be >= 1)
   GCAST_RETURN_IF_ERROR(ReadLimits(top, c));
   GCAST_RETURN_IF_ERROR(ReadTimers(top, c.engine));
+  // The send window counts datagram-sized bundles: by default as many as
+  // 4096 of 1400 bytes fill, so larger datagrams do not multiply its memory.
+  if (c.send_window_messages == 0) {
+    c.send_window_messages = static_cast<std::uint32_t>(
+        std::max<std::uint64_t>(64, std::uint64_t{GroupConfig::kSendWindowDefault} * 1400 /
+                                        std::max<std::uint32_t>(1, c.engine.max_datagram_bytes)));
+  }
   GCAST_RETURN_IF_ERROR(ReadMembers(root, c.members));
   c.engine.members = static_cast<std::uint32_t>(c.members.size());
   c.engine.max_payload_bytes = static_cast<std::uint32_t>(c.max_message_bytes);  // <= 1 GiB

@@ -432,6 +432,20 @@ TEST(GroupConfig, RejectsASocketBufferOutOfRange) {
                "limits.socket_buffer_bytes: 1024 is out of range 4096..1073741824");
 }
 
+TEST(GroupConfig, TheSendWindowDefaultShrinksWithLargerDatagrams) {
+  auto dflt = ParseGroupConfig(WithSection("[limits]\nsocket_buffer_bytes = 8388608"), "g.toml");
+  ASSERT_TRUE(dflt.ok()) << dflt.status().message();
+  EXPECT_EQ(dflt->send_window_messages, 4096u);
+  auto big = ParseGroupConfig(WithSection("[timers]\nmax_datagram_bytes = 64000"), "g.toml");
+  ASSERT_TRUE(big.ok()) << big.status().message();
+  EXPECT_EQ(big->send_window_messages, 4096u * 1400 / 64000);  // 89
+  auto set = ParseGroupConfig(
+      WithSection("[limits]\nsend_window_messages = 1000\n[timers]\nmax_datagram_bytes = 64000"),
+      "g.toml");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->send_window_messages, 1000u);
+}
+
 TEST(GroupConfig, TheByteWindowDefaultsToThreeQuartersOfTheSocketBuffer) {
   auto dflt = ParseGroupConfig(WithSection("[limits]\nsocket_buffer_bytes = 8388608"), "g.toml");
   ASSERT_TRUE(dflt.ok()) << dflt.status().message();
