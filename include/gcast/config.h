@@ -76,6 +76,10 @@ struct GroupConfig {
   // max_datagram_bytes gets 4096 x 1400 bytes' worth of them (at least 64).
   static constexpr std::uint32_t kSendWindowDefault = 4096;
   std::uint32_t send_window_messages = kSendWindowDefault;
+  // A send window of `datagrams` default-sized (EngineOptions'
+  // max_datagram_bytes) datagrams, counted in datagrams of
+  // `max_datagram_bytes`: the same bytes, at least 64 datagrams.
+  static std::uint32_t ScaledSendWindow(std::uint32_t datagrams, std::uint32_t max_datagram_bytes);
   std::uint32_t socket_buffer_bytes = 4u << 20;  // default 4 MiB
   // Small multicasts are bundled into datagrams of up to this many bytes
   // (0: off). Default: what a datagram holds (max_datagram_bytes - 64).

@@ -516,11 +516,10 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
   GCAST_RETURN_IF_ERROR(ReadLimits(top, c));
   GCAST_RETURN_IF_ERROR(ReadTimers(top, c.engine));
   // The send window counts datagram-sized bundles: by default as many as
-  // 4096 of 1400 bytes fill, so larger datagrams do not multiply its memory.
+  // 4096 default-sized ones fill, so larger datagrams do not multiply its memory.
   if (c.send_window_messages == 0) {
-    c.send_window_messages = static_cast<std::uint32_t>(
-        std::max<std::uint64_t>(64, std::uint64_t{GroupConfig::kSendWindowDefault} * 1400 /
-                                        std::max<std::uint32_t>(1, c.engine.max_datagram_bytes)));
+    c.send_window_messages =
+        GroupConfig::ScaledSendWindow(GroupConfig::kSendWindowDefault, c.engine.max_datagram_bytes);
   }
   GCAST_RETURN_IF_ERROR(ReadMembers(root, c.members));
   c.engine.members = static_cast<std::uint32_t>(c.members.size());
@@ -546,6 +545,13 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
 
 std::string_view ToString(Transport t) {
   return t == Transport::kMulticast ? "multicast" : "unicast";
+}
+
+std::uint32_t GroupConfig::ScaledSendWindow(std::uint32_t datagrams,
+                                            std::uint32_t max_datagram_bytes) {
+  const std::uint64_t bytes = std::uint64_t{datagrams} * EngineOptions{}.max_datagram_bytes;
+  return static_cast<std::uint32_t>(
+      std::max<std::uint64_t>(64, bytes / std::max<std::uint32_t>(1, max_datagram_bytes)));
 }
 
 bool GroupConfig::ipv6() const {

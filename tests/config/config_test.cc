@@ -444,6 +444,10 @@ TEST(GroupConfig, TheSendWindowDefaultShrinksWithLargerDatagrams) {
       "g.toml");
   ASSERT_TRUE(set.ok()) << set.status().message();
   EXPECT_EQ(set->send_window_messages, 1000u);
+  // The same scaling sizes gcast bench's window; never below 64 datagrams.
+  EXPECT_EQ(GroupConfig::ScaledSendWindow(8192, 64000), 8192u * 1400 / 64000);  // 179
+  EXPECT_EQ(GroupConfig::ScaledSendWindow(8192, 1400), 8192u);
+  EXPECT_EQ(GroupConfig::ScaledSendWindow(100, 64000), 64u);
 }
 
 TEST(GroupConfig, TheByteWindowDefaultsToThreeQuartersOfTheSocketBuffer) {

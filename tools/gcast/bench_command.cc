@@ -3,7 +3,8 @@
 // otherwise), one or more senders, a chosen reliability x ordering, payload
 // size and count, optional random loss (nftables, root only). Reports
 // delivered messages/s and MB/s at the slowest receiver, one-way latency
-// percentiles, NACKs, retransmissions and peak RSS, as medians over --runs.
+// percentiles, NACKs, retransmissions, peak RSS and the members' CPU, as medians
+// over --runs.
 // --raw measures plain UDP with the same batching instead; --baseline runs raw
 // and gcast alternately and reports gcast as a ratio of the raw rate.
 #include <signal.h>
@@ -25,6 +26,7 @@
 
 #include "bench_common.h"
 #include "commands.h"
+#include "gcast/config.h"
 #include "gcast/options.h"
 
 extern char** environ;
@@ -108,10 +110,10 @@ std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bo
     s += "[multicast]\ngroup = \"239.98.0.1\"\nport = 9000\ninterface = \"" + addr(self) +
          "\"\nloopback = false\n";
   }
-  // The send window counts datagram-sized bundles: keep it at 8192 x 1400
-  // bytes when datagrams are larger (8192 x 64 KB would be 512 MiB).
-  const std::uint32_t datagram = a.datagram_bytes > 0 ? a.datagram_bytes : 1400;
-  const std::uint64_t window = std::max<std::uint64_t>(64, 8192ull * 1400 / datagram);
+  // The send window counts datagram-sized bundles: keep it at 8192 default
+  // datagrams' worth when datagrams are larger (8192 x 64 KB is 512 MiB).
+  const std::uint32_t window = GroupConfig::ScaledSendWindow(
+      8192, a.datagram_bytes > 0 ? a.datagram_bytes : EngineOptions{}.max_datagram_bytes);
   s += "[limits]\nsend_window_messages = " + std::to_string(window) +
        "\nsocket_buffer_bytes = 8388608\n";
   if (a.bundle_bytes > 0) s += "bundle_bytes = " + std::to_string(a.bundle_bytes) + "\n";
@@ -133,6 +135,8 @@ struct RunResult {
   double p50_us = 0, p99_us = 0, p999_us = 0;  // worst receiver
   std::uint64_t nacks = 0, retransmissions = 0, delivered_min = 0, expected = 0;
   double peak_rss_mib = 0;
+  double cpu_s = 0;   // CPU time of all members' processes
+  double last_s = 0;  // from the start to the last delivery anywhere
   std::string error;
 };
 
@@ -212,6 +216,8 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
       return r;
     }
     r.peak_rss_mib = std::max(r.peak_rss_mib, j.value("peak_rss_mib", 0.0));
+    r.cpu_s += j.value("cpu_s", 0.0);
+    r.last_s = std::max(r.last_s, static_cast<double>(j.value("last_ns", 0ll)) / 1e9);
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
     const bool is_sender = j.value("sender", false);
@@ -244,7 +250,7 @@ double Median(std::vector<double> v) {
 }
 
 nlohmann::json Summarise(const std::vector<RunResult>& runs) {
-  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx;
+  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, cores;
   std::uint64_t delivered_min = UINT64_MAX, expected = 0;
   for (const auto& r : runs) {
     rate.push_back(r.msgs_per_s);
@@ -253,6 +259,7 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
     p99.push_back(r.p99_us);
     p999.push_back(r.p999_us);
     rss.push_back(r.peak_rss_mib);
+    cores.push_back(r.last_s > 0 ? r.cpu_s / r.last_s : 0);
     nacks.push_back(static_cast<double>(r.nacks));
     rtx.push_back(static_cast<double>(r.retransmissions));
     delivered_min = std::min(delivered_min, r.delivered_min);
@@ -264,6 +271,9 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   j["mb_per_s"] = Median(mb);
   j["latency_us"] = {{"p50", Median(p50)}, {"p99", Median(p99)}, {"p999", Median(p999)}};
   j["peak_rss_mib"] = Median(rss);
+  // CPU the members used per second of the run: how busy the machine was
+  // (start-up is included, so short runs overstate it a little).
+  j["cpu_cores"] = Median(cores);
   j["nacks"] = Median(nacks);
   j["retransmissions"] = Median(rtx);
   j["delivered_min"] = delivered_min;
@@ -276,11 +286,12 @@ void PrintSummary(const std::string& label, const nlohmann::json& s) {
   std::printf(
       "%-6s median of %d runs: %.0f msg/s, %.1f MB/s at the slowest receiver; latency "
       "p50 %.0f us, p99 %.0f us, p99.9 %.0f us; NACKs %.0f, retransmissions %.0f; "
-      "peak RSS %.1f MiB; delivered %llu of %llu\n",
+      "peak RSS %.1f MiB; members' CPU %.2f cores; delivered %llu of %llu\n",
       label.c_str(), s["runs"].get<int>(), s["msgs_per_s"].get<double>(),
       s["mb_per_s"].get<double>(), s["latency_us"]["p50"].get<double>(),
       s["latency_us"]["p99"].get<double>(), s["latency_us"]["p999"].get<double>(),
       s["nacks"].get<double>(), s["retransmissions"].get<double>(), s["peak_rss_mib"].get<double>(),
+      s["cpu_cores"].get<double>(),
       static_cast<unsigned long long>(s["delivered_min"].get<std::uint64_t>()),
       static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));
 }
@@ -414,7 +425,8 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   CLI::App* cmd = app.add_subcommand(
       "bench",
       "Measure a group of member processes: delivered messages/s and MB/s at the slowest\n"
-      "receiver, one-way latency, NACKs, retransmissions, peak RSS (medians over --runs).\n"
+      "receiver, one-way latency, NACKs, retransmissions, peak RSS, the members' CPU in\n"
+      "cores busy (medians over --runs).\n"
       "As root each member runs in its own network namespace on a bridge (IP multicast,\n"
       "optional --loss); otherwise on 127.0.0.1 with unicast fan-out.\n"
       "Example: gcast bench --members 4 --senders 1 --payload-bytes 1024 --count 200000 "

@@ -85,6 +85,17 @@ void SleepUntilNs(std::int64_t t) {
   }
 }
 
+// User and system CPU time of this member's process (all its threads, and
+// the kernel's network processing that ran on them), start-up included.
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
 double PeakRssMiB() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -257,6 +268,7 @@ int RunNode(const NodeArgs& a) {
   out["last_ns"] = rec.last_ns - a.start_at_ns;
   out["latency"] = LatencyJson(rec.latency_ns);
   out["peak_rss_mib"] = PeakRssMiB();
+  out["cpu_s"] = CpuSeconds();
   out["wall_s"] = static_cast<double>(MonotonicNs() - started) / 1e9;
   std::ofstream f(a.report);
   f << out.dump() << "\n";
