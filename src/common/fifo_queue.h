@@ -20,6 +20,11 @@ class FifoQueue {
   std::size_t size() const { return items_.size() - head_; }
   void push_back(T item) { items_.push_back(std::move(item)); }
   T& front() { return items_[head_]; }
+  const T& front() const { return items_[head_]; }
+  T& back() { return items_.back(); }
+  // The i-th item from the front; REQUIRES: i < size().
+  T& operator[](std::size_t i) { return items_[head_ + i]; }
+  const T& operator[](std::size_t i) const { return items_[head_ + i]; }
   // Removes the front item; once the queue is empty, or more than half of
   // its storage is popped items, that storage is reused.
   void pop_front() {

@@ -18,12 +18,16 @@
 // reliable does: after a crash every survivor must hold the same order
 // decisions, and the crashed member's messages that correct members' later
 // messages causally depend on (docs/design/membership.md).
+// Per message, nothing is allocated once warmed up: a link's unacked packets
+// and its flow-control backlog sit in rings (link seqs are contiguous), an
+// in-order arrival skips the reorder buffer, received bodies come from the
+// engine's BodyPool and go back to it once delivered and let go of.
 // See docs/design/reliability.md. Thread-safety: none.
 #include <algorithm>
-#include <deque>
 #include <map>
 
 #include "common/assert.h"
+#include "common/fifo_queue.h"
 #include "protocol/gap_tracker.h"
 #include "protocol/reliability.h"
 
@@ -34,6 +38,13 @@ namespace {
 constexpr std::size_t kRetransmitBurst = 16;
 // Selective-ack ranges per ack packet.
 constexpr std::size_t kMaxSackRanges = 16;
+// Bodies this layer let go of while something else (a delivery the
+// application has not taken yet) still held them, kept to be recycled once
+// that lets go too: a receiver's flow-control budget's worth (what may
+// arrive before the application drains its deliveries). Past either bound
+// the oldest is simply released.
+constexpr std::size_t kMaxLingering = 8192;
+constexpr std::uint64_t kMaxLingeringBytes = 4u << 20;
 
 class ChannelMulticast final : public ReliabilityLayer {
  public:
@@ -48,10 +59,14 @@ class ChannelMulticast final : public ReliabilityLayer {
   void Send(Body body, TimePoint now) override {
     const std::uint64_t seq = next_seq_++;
     seen_[self_.value].Insert(seq);
+    GCAST_ASSERT(seq == own_base_ + own_outstanding_.size());
+    own_outstanding_.push_back(0);
     for (std::uint32_t m = 0; m < options_.members; ++m) {
       if (m != self_.value && in_view_[m]) Enqueue(MemberId{m}, self_, seq, body, now);
     }
+    PopSettledOwn();  // no link to send it on
     outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
+    ReapLingering();
   }
 
   void OnPacket(const wire::Packet& packet, TimePoint now) override {
@@ -85,14 +100,19 @@ class ChannelMulticast final : public ReliabilityLayer {
       outbox_.stats->packets_invalid++;  // beyond any window we would have been sent
       return;
     }
-    link.reorder.emplace(packet.link_seq, Arrival{m.origin, m.seq,
-                                                  std::make_shared<const std::vector<std::byte>>(
-                                                      m.payload.begin(), m.payload.end())});
-    while (!link.reorder.empty() && link.reorder.begin()->first == link.recv_floor + 1) {
-      Arrival a = std::move(link.reorder.begin()->second);
-      link.reorder.erase(link.reorder.begin());
-      ++link.recv_floor;
-      OnArrival(a, from, now);
+    ReapLingering();  // what was let go of since goes back to the pool first
+    Arrival arrival{m.origin, m.seq, outbox_.bodies.Make(m.payload)};
+    if (packet.link_seq == link.recv_floor + 1 && link.reorder.empty()) {
+      ++link.recv_floor;  // in order: no reorder buffer to go through
+      OnArrival(std::move(arrival), from, now);
+    } else {
+      link.reorder.emplace(packet.link_seq, std::move(arrival));
+      while (!link.reorder.empty() && link.reorder.begin()->first == link.recv_floor + 1) {
+        Arrival a = std::move(link.reorder.begin()->second);
+        link.reorder.erase(link.reorder.begin());
+        ++link.recv_floor;
+        OnArrival(std::move(a), from, now);
+      }
     }
     if (!link.reorder.empty()) {
       link.ack_due = now;  // a gap: tell the sender at once which packets arrived
@@ -112,11 +132,14 @@ class ChannelMulticast final : public ReliabilityLayer {
         link.ack_due.reset();
       }
       if (link.rtx_due && *link.rtx_due <= now) {
+        const std::uint64_t first = link.FirstUnacked();
         std::size_t n = 0;
-        for (auto& [link_seq, p] : link.unacked) {
-          if (n++ == kRetransmitBurst) break;
+        for (std::size_t i = 0; i < link.unacked.size() && n < kRetransmitBurst; ++i) {
+          Pending& p = link.unacked[i];
+          if (p.acked) continue;
+          ++n;
           p.last_sent = now;
-          Transmit(MemberId{m}, link, link_seq, p, PacketKind::kRetransmit);
+          Transmit(MemberId{m}, link, first + i, p, PacketKind::kRetransmit);
         }
         link.rto = std::min(link.rto * 2, options_.rto_max);
         link.rtx_due = now + link.rto;
@@ -124,7 +147,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     }
   }
 
-  std::uint64_t UnstableOwn() const override { return own_outstanding_.size(); }
+  std::uint64_t UnstableOwn() const override { return own_unstable_; }
 
   // Relays (reliable) and link retransmissions bring what a flush needs.
   void Fetch(std::uint32_t, std::uint64_t, TimePoint) override {}
@@ -134,14 +157,15 @@ class ChannelMulticast final : public ReliabilityLayer {
     for (std::uint32_t m = 0; m < options_.members; ++m) {
       if (members[m]) continue;
       Link& link = links_[m];
-      auto release = [&](const Pending& p) {
-        if (p.origin != self_) return;
-        auto own = own_outstanding_.find(p.origin_seq);
-        if (own != own_outstanding_.end() && --own->second == 0) own_outstanding_.erase(own);
-      };
-      for (const auto& [seq, p] : link.unacked) release(p);
-      for (const auto& p : link.backlog) release(p);
-      outbox_.stats->retained -= link.unacked.size() + link.backlog.size();
+      for (std::size_t i = 0; i < link.unacked.size(); ++i) {
+        const Pending& p = link.unacked[i];
+        if (!p.acked && p.origin == self_) ReleaseOwn(p.origin_seq);
+      }
+      for (std::size_t i = 0; i < link.backlog.size(); ++i) {
+        const Pending& p = link.backlog[i];
+        if (p.origin == self_) ReleaseOwn(p.origin_seq);
+      }
+      outbox_.stats->retained -= link.in_flight + link.backlog.size();
       link = Link{};
     }
   }
@@ -161,9 +185,10 @@ class ChannelMulticast final : public ReliabilityLayer {
  private:
   struct Pending {
     MemberId origin;
-    std::uint64_t origin_seq;
-    Body body;
+    std::uint64_t origin_seq = 0;
+    Body body;  // released once acked
     TimePoint last_sent;
+    bool acked = false;  // selectively: it waits for the packets before it
   };
   struct Arrival {
     MemberId origin;
@@ -172,32 +197,39 @@ class ChannelMulticast final : public ReliabilityLayer {
   };
   struct Link {
     std::uint64_t next_send = 1;
-    std::map<std::uint64_t, Pending> unacked;  // by link seq
+    // Link seqs FirstUnacked() .. next_send - 1, oldest first: the cumulative
+    // ack pops the front; a selectively acked packet is marked and waits in
+    // place until the front reaches it. The front is never acked.
+    FifoQueue<Pending> unacked;
+    std::uint64_t in_flight = 0;  // packets in `unacked` not acked
     std::optional<TimePoint> rtx_due;
     Duration rto{};
-    std::uint64_t recv_floor = 0;  // every link seq <= it has been delivered in order
-    std::map<std::uint64_t, Arrival> reorder;
+    std::uint64_t recv_floor = 0;              // every link seq <= it has been delivered in order
+    std::map<std::uint64_t, Arrival> reorder;  // out of order only
     std::optional<TimePoint> ack_due;
-    std::deque<Pending> backlog;      // waiting for the in-flight window
-    std::uint64_t unacked_bytes = 0;  // body bytes in `unacked`
+    FifoQueue<Pending> backlog;       // waiting for the in-flight window
+    std::uint64_t unacked_bytes = 0;  // body bytes of the packets in flight
+
+    std::uint64_t FirstUnacked() const { return next_send - unacked.size(); }
   };
 
   // Whether `bytes` more may go out on `link` now: both windows have room (a
   // body larger than the byte window goes out alone). A receiver's byte
   // budget is shared by the links into it.
   bool WindowOpen(const Link& link, std::size_t bytes) const {
-    if (link.unacked.size() >= options_.max_in_flight_messages) return false;
-    const std::uint64_t window =
-        options_.max_in_flight_bytes / std::max<std::uint32_t>(1, options_.members - 1);
-    return options_.max_in_flight_bytes == 0 || link.unacked_bytes == 0 ||
-           link.unacked_bytes + bytes <= window;
+    if (link.in_flight >= options_.max_in_flight_messages) return false;
+    return ByteWindowOpen(link.unacked_bytes, bytes, options_.max_in_flight_bytes,
+                          std::max<std::uint32_t>(1, options_.members - 1));
   }
 
   void Enqueue(MemberId to, MemberId origin, std::uint64_t origin_seq, const Body& body,
                TimePoint now) {
     Link& link = links_[to.value];
     AddRetained(1);
-    if (origin == self_) own_outstanding_[origin_seq]++;
+    if (origin == self_) {
+      GCAST_ASSERT(origin_seq >= own_base_ && origin_seq - own_base_ < own_outstanding_.size());
+      if (own_outstanding_[origin_seq - own_base_]++ == 0) ++own_unstable_;
+    }
     if (!link.backlog.empty() || !WindowOpen(link, body->size())) {
       link.backlog.push_back(Pending{origin, origin_seq, body, now});  // flow control
       return;
@@ -209,13 +241,13 @@ class ChannelMulticast final : public ReliabilityLayer {
     const std::uint64_t link_seq = link.next_send++;
     p.last_sent = now;
     link.unacked_bytes += p.body->size();
-    auto [it, inserted] = link.unacked.emplace(link_seq, std::move(p));
-    GCAST_ASSERT(inserted);
+    ++link.in_flight;
+    link.unacked.push_back(std::move(p));
     if (!link.rtx_due) {
       link.rto = options_.rto;
       link.rtx_due = now + link.rto;
     }
-    Transmit(to, link, link_seq, it->second, PacketKind::kData);
+    Transmit(to, link, link_seq, link.unacked.back(), PacketKind::kData);
   }
 
   void Transmit(MemberId to, Link& link, std::uint64_t link_seq, const Pending& p,
@@ -230,25 +262,26 @@ class ChannelMulticast final : public ReliabilityLayer {
 
   void OnAck(MemberId peer, Link& link, std::uint64_t ack, std::span<const wire::SeqRange> sacks,
              TimePoint now) {
-    if (link.unacked.empty()) return;
-    std::uint64_t freed = 0;
-    auto release = [&](auto first, auto last) {
-      for (auto it = first; it != last; ++it) {
-        if (it->second.origin == self_) {
-          auto own = own_outstanding_.find(it->second.origin_seq);
-          if (own != own_outstanding_.end() && --own->second == 0) own_outstanding_.erase(own);
-        }
-        link.unacked_bytes -= it->second.body->size();
-        ++freed;
-      }
-      link.unacked.erase(first, last);
-    };
-    release(link.unacked.begin(), link.unacked.upper_bound(ack));
+    GCAST_ASSERT((link.in_flight == 0) == link.unacked.empty());
+    if (link.in_flight == 0) return;
+    const std::uint64_t in_flight_before = link.in_flight;
+    while (!link.unacked.empty() && link.FirstUnacked() <= ack) {
+      if (!link.unacked.front().acked) Acked(link, link.unacked.front());
+      link.unacked.pop_front();
+    }
     std::uint64_t highest_sacked = 0;
     for (const auto& r : sacks) {
-      release(link.unacked.lower_bound(r.first), link.unacked.upper_bound(r.last));
+      // Clamped to what is unacked: the range comes from the network.
+      const std::uint64_t first = link.FirstUnacked();
+      const std::uint64_t last = std::min(r.last, link.next_send - 1);
+      for (std::uint64_t s = std::max(r.first, first); s <= last; ++s) {
+        Pending& p = link.unacked[s - first];
+        if (!p.acked) Acked(link, p);
+      }
       highest_sacked = std::max(highest_sacked, r.last);
     }
+    while (!link.unacked.empty() && link.unacked.front().acked) link.unacked.pop_front();
+    const std::uint64_t freed = in_flight_before - link.in_flight;
     if (freed == 0) return;
     outbox_.stats->retained -= freed;
     // The window opened: send what flow control held back.
@@ -265,13 +298,72 @@ class ChannelMulticast final : public ReliabilityLayer {
     link.rtx_due = now + link.rto;
     // Fast retransmit: holes below a selectively acked packet were lost
     // (or are late); resend each at most once per rto.
+    const std::uint64_t first = link.FirstUnacked();
     std::size_t n = 0;
-    for (auto& [link_seq, p] : link.unacked) {
-      if (link_seq > highest_sacked || n == kRetransmitBurst) break;
-      if (now - p.last_sent < options_.rto) continue;
+    for (std::size_t i = 0; i < link.unacked.size(); ++i) {
+      if (first + i > highest_sacked || n == kRetransmitBurst) break;
+      Pending& p = link.unacked[i];
+      if (p.acked || now - p.last_sent < options_.rto) continue;
       p.last_sent = now;
       ++n;
-      Transmit(peer, link, link_seq, p, PacketKind::kRetransmit);
+      Transmit(peer, link, first + i, p, PacketKind::kRetransmit);
+    }
+  }
+
+  // `p`, in flight on `link`, is acked: it stops counting against the
+  // windows and its body is let go of.
+  void Acked(Link& link, Pending& p) {
+    GCAST_ASSERT(!p.acked && link.in_flight > 0);
+    p.acked = true;
+    --link.in_flight;
+    link.unacked_bytes -= p.body->size();
+    if (p.origin == self_ && ReleaseOwn(p.origin_seq)) {
+      Linger(std::move(p.body));  // no link holds it: the delivery may still
+    } else {
+      outbox_.bodies.Recycle(p.body);  // if nothing else holds it
+      p.body.reset();
+    }
+  }
+
+  // One link fewer holds own message `seq`. Returns whether it was the last.
+  bool ReleaseOwn(std::uint64_t seq) {
+    GCAST_ASSERT(seq >= own_base_ && seq - own_base_ < own_outstanding_.size());
+    std::uint32_t& count = own_outstanding_[seq - own_base_];
+    GCAST_ASSERT(count > 0);
+    if (--count > 0) return false;
+    --own_unstable_;
+    PopSettledOwn();
+    return true;
+  }
+
+  void PopSettledOwn() {
+    while (!own_outstanding_.empty() && own_outstanding_.front() == 0) {
+      own_outstanding_.pop_front();
+      ++own_base_;
+    }
+  }
+
+  // Keeps `body`, which this layer no longer needs, until whatever else
+  // holds it lets go, to recycle it then.
+  void Linger(Body body) {
+    if (body.use_count() == 1) {
+      outbox_.bodies.Recycle(body);
+      return;
+    }
+    lingering_bytes_ += body->size();
+    lingering_.push_back(std::move(body));
+    ReapLingering();
+  }
+
+  // Recycles the oldest lingering bodies nothing else holds any more, and
+  // lets go of the oldest beyond the bounds.
+  void ReapLingering() {
+    while (!lingering_.empty() &&
+           (lingering_.front().use_count() == 1 || lingering_.size() > kMaxLingering ||
+            lingering_bytes_ > kMaxLingeringBytes)) {
+      lingering_bytes_ -= lingering_.front()->size();
+      outbox_.bodies.Recycle(lingering_.front());
+      lingering_.pop_front();
     }
   }
 
@@ -288,21 +380,30 @@ class ChannelMulticast final : public ReliabilityLayer {
     }
   }
 
-  void OnArrival(const Arrival& a, MemberId from, TimePoint now) {
-    if (a.origin == self_ || a.origin_seq == 0) return;  // our own message, relayed back
-    if (!in_view_[a.origin.value]) return;               // a removed member's: past the cut
-    if (!seen_[a.origin.value].Insert(a.origin_seq)) {
+  void OnArrival(Arrival a, MemberId from, TimePoint now) {
+    bool fresh = a.origin != self_ && a.origin_seq != 0;  // not our own, relayed back
+    fresh = fresh && in_view_[a.origin.value];            // nor a removed member's: past the cut
+    if (fresh && !seen_[a.origin.value].Insert(a.origin_seq)) {
       outbox_.stats->duplicates++;
+      fresh = false;
+    }
+    if (!fresh) {
+      outbox_.bodies.Recycle(a.body);
       return;
     }
+    bool relayed = false;
     if (relay_) {
       for (std::uint32_t m = 0; m < options_.members; ++m) {
         if (m != self_.value && m != a.origin.value && m != from.value && in_view_[m]) {
           Enqueue(MemberId{m}, a.origin, a.origin_seq, a.body, now);
+          relayed = true;
         }
       }
     }
     outbox_.deliveries.push_back(RDelivery{a.origin, a.origin_seq, a.body});
+    // A link that relays it lets go of it once acked; otherwise this is the
+    // layer's last hold.
+    if (!relayed) Linger(std::move(a.body));
   }
 
   void AddRetained(std::uint64_t n) {
@@ -319,8 +420,13 @@ class ChannelMulticast final : public ReliabilityLayer {
   std::vector<Link> links_;
   std::vector<GapTracker> seen_;       // per origin: which messages arrived (integrity)
   std::vector<wire::SeqRange> sacks_;  // scratch, reused
-  // Own messages -> links that have not acked them yet (or still hold them back).
-  std::map<std::uint64_t, std::uint32_t> own_outstanding_;
+  // Own messages own_base_, own_base_ + 1, ...: how many links have not acked
+  // each yet (or still hold it back). The front is never 0.
+  FifoQueue<std::uint32_t> own_outstanding_;
+  std::uint64_t own_base_ = 1;
+  std::uint64_t own_unstable_ = 0;  // entries of own_outstanding_ above 0
+  FifoQueue<Body> lingering_;       // oldest first
+  std::uint64_t lingering_bytes_ = 0;
   std::vector<bool> in_view_ = std::vector<bool>(options_.members, true);
 };
 

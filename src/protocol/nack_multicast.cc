@@ -802,8 +802,7 @@ class NackMulticast final : public ReliabilityLayer {
   // room (a message larger than the byte window goes out alone).
   bool WindowOpen(std::uint64_t seq, std::size_t bytes) const {
     if (seq - own_acked_min_ > options_.max_in_flight_messages) return false;
-    return options_.max_in_flight_bytes == 0 || in_flight_bytes_ == 0 ||
-           in_flight_bytes_ + bytes <= ByteWindow();
+    return ByteWindowOpen(in_flight_bytes_, bytes, options_.max_in_flight_bytes, senders_);
   }
 
   // Data from `origin` now: a member that starts sending takes its share of

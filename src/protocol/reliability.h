@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "common/assert.h"
 #include "common/fifo_queue.h"
 #include "common/rng.h"
 #include "gcast/engine.h"
@@ -90,6 +91,18 @@ class ReliabilityLayer {
   // messages are freed.
   virtual void ForgetRemoved() {}
 };
+
+// Flow control's byte window, the rule both layers share: `bytes` more may
+// go out with `in_flight_bytes` unacknowledged if they fit in this sender's
+// share of a receiver's budget (`budget_bytes` / `shares`; a budget of 0:
+// no limit), or if nothing is in flight, so a body larger than the share
+// goes out alone instead of never. REQUIRES: shares > 0.
+inline bool ByteWindowOpen(std::uint64_t in_flight_bytes, std::uint64_t bytes,
+                           std::uint64_t budget_bytes, std::uint64_t shares) {
+  GCAST_ASSERT(shares > 0);
+  return budget_bytes == 0 || in_flight_bytes == 0 ||
+         in_flight_bytes + bytes <= budget_bytes / shares;
+}
 
 // basic / reliable over gcast's 1:1 channels (channel_multicast.cc).
 // Whether the 1:1-channel layer relays every body it receives first:

@@ -31,6 +31,17 @@ TEST(FifoQueue, KeepsItsOrderWhenItIsNeverDrained) {
   EXPECT_EQ(next_out, next_in);
 }
 
+TEST(FifoQueue, IndexesFromTheFrontAcrossCompaction) {
+  FifoQueue<int> q;
+  for (int i = 0; i < 200; ++i) q.push_back(i);
+  for (int i = 0; i < 150; ++i) q.pop_front();  // past the compaction point
+  ASSERT_EQ(q.size(), 50u);
+  for (std::size_t i = 0; i < q.size(); ++i) EXPECT_EQ(q[i], 150 + static_cast<int>(i));
+  q[0] = -1;
+  EXPECT_EQ(q.front(), -1);
+  EXPECT_EQ(q.back(), 199);
+}
+
 TEST(FifoQueue, ReleasesWhatAPoppedItemHolds) {
   auto shared = std::make_shared<int>(1);
   FifoQueue<std::shared_ptr<int>> q;
