@@ -451,6 +451,7 @@ void Membership::Suspect(TimePoint now) {
 
 void Membership::SuspectOne(std::uint32_t m, std::string reason, TimePoint now) {
   suspected_[m] = true;
+  suspected_at_[m] = now;
   GroupEvent e;
   e.kind = GroupEventKind::kSuspected;
   e.view_id = view_id_;
@@ -633,6 +634,19 @@ void Membership::OnPropose(MemberId from, std::uint64_t id, std::uint64_t base,
   }
   if (base != view_id_) return;
   if (!Quorum(view_, members)) return;  // a minority's proposal (another configuration)
+  // A member we suspect, that coordinates nonetheless while nobody we would
+  // follow instead does (we follow no proposal): the members that do not
+  // suspect it follow it and wait for it, we wait for one of them to
+  // coordinate, and the group stalls for good. Once that has lasted
+  // 2 x suspect_timeout the suspicion lapses and we follow it too; it
+  // proposes from what it hears, so it removes whoever is really gone.
+  // (Liveness only: whom a member follows never decides what is safe.)
+  if (suspected_[from.value] && !restarted_[from.value] && !accepted_ && !proposal_ &&
+      members[self_.value] && from.value < Rightful() &&
+      now - suspected_at_[from.value] >= 2 * options_.suspect_timeout) {
+    suspected_[from.value] = false;
+    waiting_since_[from.value].reset();
+  }
   // Only the coordinator this member deems rightful is followed: two members
   // that each think they coordinate (after a brief cut, each suspects the
   // other) would otherwise outbid each other's proposal ids for ever.

@@ -248,6 +248,9 @@ class Membership {
   std::uint64_t highest_seen_ = 0;  // highest proposal id seen anywhere
   std::vector<TimePoint> last_heard_;
   std::vector<bool> suspected_;
+  // When each member was last suspected (see OnPropose: a suspicion that
+  // stalls the group lapses).
+  std::vector<TimePoint> suspected_at_ = std::vector<TimePoint>(options_.members);
   std::vector<std::uint64_t> peer_view_;  // view id each member last announced
   std::vector<TimePoint> refuse_due_;
   std::vector<std::uint64_t> incarnation_of_;  // per member: its process (0: not heard yet)
