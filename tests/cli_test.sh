@@ -114,5 +114,16 @@ expect "the drawing has data arrows" 0 "data" -- grep -o 'data' "$tmp/real.svg"
 expect "member --stats counts packets from a later view" 0 "from a later view [0-9]+" -- \
   cat "$tmp/real0.err"
 
+# gcast bench end to end on 127.0.0.1 (no root needed): every message
+# delivered at every receiver, and the figures in its JSON.
+"$gcast" bench --no-netns --members 3 --senders 2 --count 300 --runs 1 --json \
+  >"$tmp/bench.json" 2>"$tmp/bench.err"
+expect "bench delivers every message" 0 '"delivered_min":600,"expected_per_receiver":600' -- \
+  cat "$tmp/bench.json"
+expect "bench reports the members' CPU" 0 '"cpu_cores":(0\.0*[1-9]|[1-9])' -- cat "$tmp/bench.json"
+expect "bench reports latency and RSS" 0 '"p99":[0-9].*"peak_rss_mib":[1-9]' -- cat "$tmp/bench.json"
+expect "bench refuses a bad payload size" 2 "payload-bytes" -- \
+  "$gcast" bench --no-netns --payload-bytes 4
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
