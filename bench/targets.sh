@@ -4,22 +4,36 @@
 # gcast and raw UDP alternated in the same invocation of `gcast bench`.
 # Needs root for network namespaces, IP multicast and loss (otherwise members
 # run on 127.0.0.1 with unicast fan-out and the loss row is skipped).
-# Usage: bench/targets.sh [BUILD_DIR]   Environment: RUNS (5), COUNT (200000)
+# Every target is measured twice: with UDP segmentation offload (GSO/GRO, the
+# default; raw UDP uses it too) and with --no-offload (gcast and raw UDP send
+# datagram by datagram), one table each.
+# Usage: bench/targets.sh [BUILD_DIR]
+# Environment: RUNS (5), COUNT (200000), MODES ("offload no-offload")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gcast=$(realpath "${1:-build}/tools/gcast/gcast")
 runs=${RUNS:-5}
 count=${COUNT:-200000}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+modes=${MODES:-offload no-offload}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=no
+[ "$(id -u)" -eq 0 ] && root=yes
+for mode in $modes; do
+out=$work/$mode
+mkdir -p "$out"
+extra=()
+case "$mode" in
+  offload) ;;
+  no-offload) extra=(--no-offload) ;;
+  *) echo "targets.sh: unknown mode '$mode' (offload, no-offload)" >&2; exit 2 ;;
+esac
 bench() {  # NAME ARGS...
   local name=$1
   shift
-  echo "running $name: gcast bench $*" >&2
-  "$gcast" bench --runs "$runs" --json "$@" >"$out/$name.json"
+  echo "running $name ($mode): gcast bench $* ${extra[*]}" >&2
+  "$gcast" bench --runs "$runs" --json "$@" "${extra[@]}" >"$out/$name.json"
 }
-root=no
-[ "$(id -u)" -eq 0 ] && root=yes
 
 bench fifo1k --members 4 --senders 1 --payload-bytes 1024 --count "$count" --baseline
 bench fifo64 --members 4 --senders 1 --payload-bytes 64 --count $((count * 5)) --baseline
@@ -31,6 +45,9 @@ half=$(python3 -c "print(int($peak / 2 / 3))")  # per sender
 bench total1k_half --members 3 --senders 3 --ordering total --total sequencer \
   --payload-bytes 1024 --count $((count / 6)) --rate "$half"
 
+echo
+echo "### ${mode}"
+echo
 python3 - "$out" "$root" <<'PY'
 import json, os, sys
 out, root = sys.argv[1], sys.argv[2]
@@ -72,3 +89,4 @@ print("|---|---|---|")
 for t, m, v in rows:
     print(f"| {t} | {m} | {v} |")
 PY
+done

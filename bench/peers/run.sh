@@ -13,6 +13,9 @@
 #   b       total order, 3 senders, 3 members, 1 KiB, no loss: raw UDP vs
 #           gcast (--ordering total --total sequencer) vs Corosync CPG
 #           (CPG_TYPE_AGREED)
+# gcast runs twice per round: with UDP segmentation offload (GSO/GRO, its
+# default; raw UDP uses it too) and with --no-offload (datagram by datagram,
+# as NORM and Corosync send).
 # Runs are interleaved (raw, gcast, peer, raw, gcast, peer, ...); the table
 # shows medians over --runs (default 5) at the slowest receiver, like `gcast
 # bench`. Raw UDP and gcast are measured by `gcast bench --runs 1 --json`
@@ -292,6 +295,10 @@ else
           gcast_run "$sc" "raw UDP" "$run" 4 1 "$loss" --count "$count_ip" --raw
           gcast_run "$sc" "gcast ip/fifo" "$run" 4 1 "$loss" --count "$count_ip" \
             --reliability ip --ordering fifo
+          # Datagram by datagram (no UDP GSO/GRO), as NORM sends, and with
+          # the loss per datagram (with offload, nftables drops a whole run).
+          gcast_run "$sc" "gcast ip/fifo, no offload" "$run" 4 1 "$loss" --count "$count_ip" \
+            --reliability ip --ordering fifo --no-offload
           # shellcheck disable=SC2086
           norm_run "$sc" "$run" "$loss" "$count_ip" $norm_args
         done
@@ -303,6 +310,8 @@ else
           gcast_run b "raw UDP" "$run" 3 3 0 --count "$count_total" --raw
           gcast_run b "gcast total/sequencer" "$run" 3 3 0 --count "$count_total" \
             --reliability ip --ordering total --total sequencer
+          gcast_run b "gcast total/sequencer, no offload" "$run" 3 3 0 --count "$count_total" \
+            --reliability ip --ordering total --total sequencer --no-offload
           # The same with 64 KB datagrams (bundles of up to 62 messages,
           # fragmented by IP), as JGroups bundles by default.
           gcast_run b "gcast total/sequencer, 64 KB datagrams" "$run" 3 3 0 \

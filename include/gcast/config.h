@@ -7,6 +7,8 @@
 //   ordering    = "causal"        # none | fifo | causal | total | fifo-total | causal-total
 //   total       = "sequencer"     # sequencer | isis (total orders only)
 //   transport   = "multicast"     # multicast | unicast (fan-out, for networks without multicast)
+//   offload     = true            # UDP GSO / GRO: runs of datagrams cross the kernel as one
+//                                 # (default true; the kernel's refusal turns it off by itself)
 //
 //   [multicast]                   # transport = "multicast" only
 //   group     = "239.1.2.3"       # IPv4 224.0.0.0/4 or IPv6 ff00::/8
@@ -71,6 +73,10 @@ struct GroupConfig {
   std::string interface_address;  // multicast only: local address of the interface
   int ttl = 1;
   bool loopback = true;
+  // UDP segmentation offload: a run of equal-sized datagrams to one address
+  // goes through the sender's stack as one packet (GSO) and may reach the
+  // receiver's socket as one (GRO); each is its own datagram on the wire.
+  bool offload = true;
   std::uint64_t max_message_bytes = 16u << 20;  // default 16 MiB
   // Default 4096 with 1400-byte datagrams; a group file with larger
   // max_datagram_bytes gets 4096 x 1400 bytes' worth of them (at least 64).

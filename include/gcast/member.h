@@ -21,6 +21,7 @@ namespace gcast {
 struct MemberStats {
   EngineStats engine;
   std::uint64_t datagrams_sent = 0;
+  std::uint64_t packets_sent = 0;  // kernel sends: a GSO run of datagrams counts once
   std::uint64_t datagrams_received = 0;
   std::uint64_t send_errors = 0;       // sendmmsg failures (e.g. buffer full: the protocol repairs)
   std::uint64_t from_non_members = 0;  // datagrams from addresses not in the group: dropped

@@ -500,8 +500,8 @@ Status ReadMembers(const toml::table& root, std::vector<MemberAddress>& out) {
 
 Status ReadGroup(const toml::table& root, GroupConfig& c) {
   const Section top(root, "");
-  GCAST_RETURN_IF_ERROR(top.OnlyKeys({"reliability", "ordering", "total", "transport", "multicast",
-                                      "limits", "timers", "member"}));
+  GCAST_RETURN_IF_ERROR(top.OnlyKeys({"reliability", "ordering", "total", "transport", "offload",
+                                      "multicast", "limits", "timers", "member"}));
   bool total_present = false;
   GCAST_RETURN_IF_ERROR(Enum(top, "reliability", &ParseReliability, c.engine.reliability));
   GCAST_RETURN_IF_ERROR(Enum(top, "ordering", &ParseOrdering, c.engine.ordering));
@@ -511,6 +511,7 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
                                 std::string(ToString(c.engine.ordering)) + "\" (remove it)");
   }
   GCAST_RETURN_IF_ERROR(Enum(top, "transport", &ParseTransport, c.transport));
+  GCAST_RETURN_IF_ERROR(top.Bool("offload", c.offload));
   GCAST_RETURN_IF_ERROR(ReadMulticast(top, c));
   c.send_window_messages = 0;  // unset until the file says (it must be >= 1)
   GCAST_RETURN_IF_ERROR(ReadLimits(top, c));

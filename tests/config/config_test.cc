@@ -134,6 +134,7 @@ TEST(GroupConfig, AppliesDefaultsForOptionalKeys) {
   EXPECT_EQ(c->engine.ordering, Ordering::kCausal);
   EXPECT_EQ(c->ttl, 1);
   EXPECT_TRUE(c->loopback);
+  EXPECT_TRUE(c->offload);
   EXPECT_EQ(c->max_message_bytes, defaults.max_message_bytes);
   EXPECT_EQ(c->send_window_messages, defaults.send_window_messages);
   EXPECT_EQ(c->socket_buffer_bytes, defaults.socket_buffer_bytes);
@@ -282,6 +283,16 @@ TEST(GroupConfig, RejectsMemberAsASingleTable) {
 TEST(GroupConfig, RejectsLoopbackThatIsNotABoolean) {
   EXPECT_ERROR(Edit("port = 7400", "port = 7400\nloopback = \"yes\""),
                "multicast.loopback: expected a boolean");
+}
+
+TEST(GroupConfig, ReadsOffload) {
+  auto c = ParseGroupConfig(
+      Edit("transport = \"multicast\"", "transport = \"multicast\"\noffload = false"),
+      "group.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FALSE(c->offload);
+  EXPECT_ERROR(Edit("transport = \"multicast\"", "transport = \"multicast\"\noffload = 1"),
+               "offload: expected a boolean");
 }
 
 // --- protocol names ----------------------------------------------------------

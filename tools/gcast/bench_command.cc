@@ -53,6 +53,7 @@ struct BenchArgs {
   double timeout_s = 120;
   std::uint32_t bundle_bytes = 0;                // 0: the group default
   std::uint32_t datagram_bytes = 0;              // 0: the group default (1400)
+  bool no_offload = false;                       // offload = false in the group file
   std::optional<std::uint32_t> in_flight_bytes;  // unset: the group default
 };
 
@@ -103,6 +104,7 @@ std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bo
   s += "reliability = \"" + a.reliability + "\"\nordering = \"" + a.ordering + "\"\n";
   if (PromisesTotal(*ParseOrdering(a.ordering))) s += "total = \"" + a.total + "\"\n";
   s += std::string("transport = \"") + (multicast ? "multicast" : "unicast") + "\"\n";
+  if (a.no_offload) s += "offload = false\n";
   const auto addr = [&](std::uint32_t i) {
     return env.netns ? "10.98.0." + std::to_string(i + 1) : std::string("127.0.0.1");
   };
@@ -137,6 +139,7 @@ struct RunResult {
   double peak_rss_mib = 0;
   double cpu_s = 0;       // CPU time of all members' processes during the run
   double cpu_wall_s = 0;  // the longest member's run (from the start to its last delivery)
+  std::uint64_t datagrams_sent = 0, packets_sent = 0;  // all members (GSO runs count once)
   std::string error;
 };
 
@@ -217,6 +220,8 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     }
     r.peak_rss_mib = std::max(r.peak_rss_mib, j.value("peak_rss_mib", 0.0));
     r.cpu_s += j.value("cpu_s", 0.0);
+    r.datagrams_sent += j.value("datagrams_sent", 0ull);
+    r.packets_sent += j.value("packets_sent", 0ull);
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
@@ -250,7 +255,7 @@ double Median(std::vector<double> v) {
 }
 
 nlohmann::json Summarise(const std::vector<RunResult>& runs) {
-  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, cores;
+  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, cores, per_send;
   std::uint64_t delivered_min = UINT64_MAX, expected = 0;
   for (const auto& r : runs) {
     rate.push_back(r.msgs_per_s);
@@ -260,6 +265,9 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
     p999.push_back(r.p999_us);
     rss.push_back(r.peak_rss_mib);
     cores.push_back(r.cpu_wall_s > 0 ? r.cpu_s / r.cpu_wall_s : 0);
+    per_send.push_back(r.packets_sent > 0 ? static_cast<double>(r.datagrams_sent) /
+                                                static_cast<double>(r.packets_sent)
+                                          : 0);
     nacks.push_back(static_cast<double>(r.nacks));
     rtx.push_back(static_cast<double>(r.retransmissions));
     delivered_min = std::min(delivered_min, r.delivered_min);
@@ -275,6 +283,9 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   // message delivered (raw: to the receivers' give-up 1 s after the last
   // datagram): how busy the machine was.
   j["cpu_cores"] = Median(cores);
+  // Datagrams per kernel send (sendmmsg entry): above 1 where UDP GSO
+  // carried runs of them as one.
+  j["datagrams_per_send"] = Median(per_send);
   j["nacks"] = Median(nacks);
   j["retransmissions"] = Median(rtx);
   j["delivered_min"] = delivered_min;
@@ -287,12 +298,13 @@ void PrintSummary(const std::string& label, const nlohmann::json& s) {
   std::printf(
       "%-6s median of %d runs: %.0f msg/s, %.1f MB/s at the slowest receiver; latency "
       "p50 %.0f us, p99 %.0f us, p99.9 %.0f us; NACKs %.0f, retransmissions %.0f; "
-      "peak RSS %.1f MiB; members' CPU %.2f cores; delivered %llu of %llu\n",
+      "peak RSS %.1f MiB; members' CPU %.2f cores; %.1f datagrams per kernel send; delivered "
+      "%llu of %llu\n",
       label.c_str(), s["runs"].get<int>(), s["msgs_per_s"].get<double>(),
       s["mb_per_s"].get<double>(), s["latency_us"]["p50"].get<double>(),
       s["latency_us"]["p99"].get<double>(), s["latency_us"]["p999"].get<double>(),
       s["nacks"].get<double>(), s["retransmissions"].get<double>(), s["peak_rss_mib"].get<double>(),
-      s["cpu_cores"].get<double>(),
+      s["cpu_cores"].get<double>(), s["datagrams_per_send"].get<double>(),
       static_cast<unsigned long long>(s["delivered_min"].get<std::uint64_t>()),
       static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));
 }
@@ -458,6 +470,9 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   cmd->add_flag("--no-netns", args->no_netns, "Run on 127.0.0.1 even as root");
   cmd->add_option("--bundle-bytes", args->bundle_bytes,
                   "Bundle small messages into datagrams up to this size (0: group default)");
+  cmd->add_flag("--no-offload", args->no_offload,
+                "Send and receive datagram by datagram, gcast and raw UDP alike (default: UDP "
+                "GSO/GRO carry runs of equal-sized datagrams through the kernel as one)");
   cmd->add_option("--datagram-bytes", args->datagram_bytes,
                   "Largest datagram gcast sends (default 1400; larger ones are fragmented by IP)")
       ->check(CLI::Range(256, 65000));

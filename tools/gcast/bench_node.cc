@@ -153,6 +153,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
     std::cerr << "bench-node: " << sock.status().message() << "\n";
     return 2;
   }
+  if (!config.offload) sock->DisableGso();
   udp::UdpSocket group_sock;
   std::vector<udp::SocketAddress> dests;
   if (config.transport == Transport::kMulticast) {
@@ -177,6 +178,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   std::thread receiver([&] {
     udp::ReceiveBatch batch(64, 65536);
     udp::UdpSocket& rs = config.transport == Transport::kMulticast ? group_sock : *sock;
+    if (config.offload) rs.EnableGro();  // as gcast's members do
     std::int64_t idle_since = MonotonicNs();
     while (!done) {
       const std::size_t n = rs.Receive(batch);
@@ -198,7 +200,8 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   });
   SleepUntilNs(a.start_at_ns);
   const CpuMeter cpu;
-  std::uint64_t errors = 0;
+  udp::SendCounts counts;
+  std::uint64_t datagrams_sent = 0;
   if (sender) {
     std::vector<std::vector<std::byte>> payloads(64, std::vector<std::byte>(a.payload_bytes));
     std::vector<udp::OutDatagram> batch;
@@ -212,14 +215,16 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
         Fill(payloads[k], a.id, i + k + 1);
         for (const auto& d : dests) batch.push_back({&d, payloads[k]});
       }
-      sock->Send(batch, errors);
+      datagrams_sent += sock->Send(batch, counts);
       i += n;
     }
   }
   receiver.join();
   cpu.Report(out);  // includes the receivers' wait for stragglers
   done = true;
-  out["send_errors"] = errors;
+  out["send_errors"] = counts.errors;
+  out["datagrams_sent"] = datagrams_sent;
+  out["packets_sent"] = counts.packets;
   return 0;
 }
 
@@ -275,6 +280,7 @@ int RunNode(const NodeArgs& a) {
     out["nacks"] = s.engine.packets_sent[static_cast<int>(PacketKind::kNack)];
     out["retransmissions"] = s.engine.packets_sent[static_cast<int>(PacketKind::kRetransmit)];
     out["datagrams_sent"] = s.datagrams_sent;
+    out["packets_sent"] = s.packets_sent;
     out["datagrams_received"] = s.datagrams_received;
     out["send_errors"] = s.send_errors;
     out["multicast_blocked"] = s.multicast_blocked;

@@ -74,12 +74,14 @@ void PrintStats(const Member& m) {
   const MemberStats s = m.stats();
   const auto& e = s.engine;
   std::fprintf(stderr,
-               "gcast member: delivered %llu; datagrams sent %llu received %llu; data %llu, "
+               "gcast member: delivered %llu; datagrams sent %llu (in %llu kernel sends) received "
+               "%llu; data %llu, "
                "nack %llu, retransmit %llu, ack %llu, status %llu; invalid %llu, from "
                "non-members %llu, from a later view %llu, send errors %llu; retained peak %llu; "
                "rcvbuf %u sndbuf %u; peak RSS %.1f MiB\n",
                static_cast<unsigned long long>(e.delivered),
                static_cast<unsigned long long>(s.datagrams_sent),
+               static_cast<unsigned long long>(s.packets_sent),
                static_cast<unsigned long long>(s.datagrams_received),
                static_cast<unsigned long long>(e.packets_sent[1]),
                static_cast<unsigned long long>(e.packets_sent[3]),
