@@ -139,7 +139,8 @@ struct RunResult {
   double peak_rss_mib = 0;
   double cpu_s = 0;       // CPU time of all members' processes during the run
   double cpu_wall_s = 0;  // the longest member's run (from the start to its last delivery)
-  std::uint64_t datagrams_sent = 0, packets_sent = 0;  // all members (GSO runs count once)
+  // All members: datagrams the kernel took, and its sends (a GSO run is one).
+  std::uint64_t datagrams_sent = 0, packets_sent = 0;
   std::string error;
 };
 
@@ -220,7 +221,8 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     }
     r.peak_rss_mib = std::max(r.peak_rss_mib, j.value("peak_rss_mib", 0.0));
     r.cpu_s += j.value("cpu_s", 0.0);
-    r.datagrams_sent += j.value("datagrams_sent", 0ull);
+    // datagrams_sent includes those dropped (send_errors).
+    r.datagrams_sent += j.value("datagrams_sent", 0ull) - j.value("send_errors", 0ull);
     r.packets_sent += j.value("packets_sent", 0ull);
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);

@@ -106,8 +106,9 @@ void ReceiveBatch::Split() {
         if (size > 0) segment = static_cast<std::uint32_t>(size);
       }
     }
-    // A truncated slot stays whole: its datagrams cannot be told apart.
-    if (segment == 0 || length <= segment || (h.msg_flags & MSG_TRUNC) != 0) {
+    // A truncated slot stays whole (and is reported truncated): its
+    // datagrams cannot be told apart.
+    if (segment == 0 || length <= segment || (h.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
       segments_.push_back({static_cast<std::uint32_t>(i), 0, length});
       continue;
     }
@@ -129,7 +130,13 @@ SocketAddress ReceiveBatch::source(std::size_t i) const {
 }
 
 bool ReceiveBatch::truncated(std::size_t i) const {
-  return (headers_[segments_[i].slot].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+  return (headers_[segments_[i].slot].msg_hdr.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
+}
+
+UdpSocket::UdpSocket(int fd) : fd_(fd) {
+  int size = 0;
+  socklen_t len = sizeof size;
+  gso_.store(getsockopt(fd_, SOL_UDP, UDP_SEGMENT, &size, &len) == 0);
 }
 
 UdpSocket& UdpSocket::operator=(UdpSocket&& o) noexcept {
@@ -240,7 +247,10 @@ std::size_t GsoRun(std::span<const OutDatagram> datagrams, std::size_t first) {
   std::size_t bytes = segment;
   while (first + n < datagrams.size() && n < kMaxGsoSegments) {
     const OutDatagram& d = datagrams[first + n];
-    if (d.bytes.size() > segment || bytes + d.bytes.size() > kMaxGsoBytes) break;
+    // An empty datagram cannot be a segment: it would vanish from the run.
+    if (d.bytes.empty() || d.bytes.size() > segment || bytes + d.bytes.size() > kMaxGsoBytes) {
+      break;
+    }
     if (d.to != head.to && !(*d.to == *head.to)) break;
     ++n;
     bytes += d.bytes.size();

@@ -46,6 +46,8 @@ class ReceiveBatch {
   std::size_t slots() const { return headers_.size(); }
   std::span<const std::byte> bytes(std::size_t i) const;
   SocketAddress source(std::size_t i) const;
+  // The datagram, or its control data (the UDP_GRO segment size), did not
+  // fit its slot: its bytes cannot be trusted or split.
   bool truncated(std::size_t i) const;
 
  private:
@@ -119,7 +121,9 @@ class UdpSocket {
   std::uint32_t sndbuf_bytes() const;
 
  private:
-  explicit UdpSocket(int fd) : fd_(fd) {}
+  // GSO starts on where the kernel knows UDP_SEGMENT (Linux 4.18): an older
+  // one would ignore the control message and send a run as one datagram.
+  explicit UdpSocket(int fd);
   int fd_ = -1;
   std::atomic<bool> gso_{true};
 };
