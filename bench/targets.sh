@@ -4,17 +4,23 @@
 # gcast and raw UDP alternated in the same invocation of `gcast bench`.
 # Needs root for network namespaces, IP multicast and loss (otherwise members
 # run on 127.0.0.1 with unicast fan-out and the loss row is skipped).
-# Every target is measured twice: with UDP segmentation offload (GSO/GRO, the
-# default; raw UDP uses it too) and with --no-offload (gcast and raw UDP send
-# datagram by datagram), one table each.
+# Every target is measured in three modes, one table each (raw UDP always
+# with the same settings as gcast):
+#   offload     UDP GSO/GRO (gcast's default); the veths carry a GSO send
+#               whole, as between containers on one host
+#   segmented   the same, with GSO sends cut into their datagrams as they
+#               leave each member (--segment-at-veth): every datagram crosses
+#               the bridge, the loss rule and the receiver's stack alone, as
+#               from a network card without receive offload (root only)
+#   no-offload  datagram by datagram (--no-offload)
 # Usage: bench/targets.sh [BUILD_DIR]
-# Environment: RUNS (5), COUNT (200000), MODES ("offload no-offload")
+# Environment: RUNS (5), COUNT (200000), MODES ("offload segmented no-offload")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 gcast=$(realpath "${1:-build}/tools/gcast/gcast")
 runs=${RUNS:-5}
 count=${COUNT:-200000}
-modes=${MODES:-offload no-offload}
+modes=${MODES:-offload segmented no-offload}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=no
@@ -25,8 +31,14 @@ mkdir -p "$out"
 extra=()
 case "$mode" in
   offload) ;;
+  segmented)
+    if [ "$root" != yes ]; then
+      echo "targets.sh: mode segmented needs root (network namespaces): skipped" >&2
+      continue
+    fi
+    extra=(--segment-at-veth) ;;
   no-offload) extra=(--no-offload) ;;
-  *) echo "targets.sh: unknown mode '$mode' (offload, no-offload)" >&2; exit 2 ;;
+  *) echo "targets.sh: unknown mode '$mode' (offload, segmented, no-offload)" >&2; exit 2 ;;
 esac
 bench() {  # NAME ARGS...
   local name=$1

@@ -13,9 +13,11 @@
 #   b       total order, 3 senders, 3 members, 1 KiB, no loss: raw UDP vs
 #           gcast (--ordering total --total sequencer) vs Corosync CPG
 #           (CPG_TYPE_AGREED)
-# gcast runs twice per round: with UDP segmentation offload (GSO/GRO, its
-# default; raw UDP uses it too) and with --no-offload (datagram by datagram,
-# as NORM and Corosync send).
+# gcast runs three times per round: with UDP segmentation offload (GSO/GRO,
+# its default; raw UDP uses it too; the veths carry a GSO send whole), with
+# --segment-at-veth (GSO sends cut into datagrams as they leave each member,
+# as a network card would) and with --no-offload (datagram by datagram, as
+# NORM and Corosync send).
 # Runs are interleaved (raw, gcast, peer, raw, gcast, peer, ...); the table
 # shows medians over --runs (default 5) at the slowest receiver, like `gcast
 # bench`. Raw UDP and gcast are measured by `gcast bench --runs 1 --json`
@@ -299,6 +301,10 @@ else
           # the loss per datagram (with offload, nftables drops a whole run).
           gcast_run "$sc" "gcast ip/fifo, no offload" "$run" 4 1 "$loss" --count "$count_ip" \
             --reliability ip --ordering fifo --no-offload
+          # GSO sends cut into datagrams at each member's veth: per-datagram
+          # loss and receive path, as from a network card.
+          gcast_run "$sc" "gcast ip/fifo, segmented at veth" "$run" 4 1 "$loss" \
+            --count "$count_ip" --reliability ip --ordering fifo --segment-at-veth
           # shellcheck disable=SC2086
           norm_run "$sc" "$run" "$loss" "$count_ip" $norm_args
         done
@@ -312,6 +318,9 @@ else
             --reliability ip --ordering total --total sequencer
           gcast_run b "gcast total/sequencer, no offload" "$run" 3 3 0 --count "$count_total" \
             --reliability ip --ordering total --total sequencer --no-offload
+          gcast_run b "gcast total/sequencer, segmented at veth" "$run" 3 3 0 \
+            --count "$count_total" --reliability ip --ordering total --total sequencer \
+            --segment-at-veth
           # The same with 64 KB datagrams (bundles of up to 62 messages,
           # fragmented by IP), as JGroups bundles by default.
           gcast_run b "gcast total/sequencer, 64 KB datagrams" "$run" 3 3 0 \
@@ -378,7 +387,13 @@ def ratio(sc, a, b):
         return None
     return x["msgs"] / y["msgs"]
 for sc, a, b, target in (("a0", "gcast ip/fifo", "NORM", 2), ("a5", "gcast ip/fifo", "NORM", 2),
+                         ("a0", "gcast ip/fifo, no offload", "NORM", 2),
+                         ("a5", "gcast ip/fifo, no offload", "NORM", 2),
+                         ("a0", "gcast ip/fifo, segmented at veth", "NORM", 2),
+                         ("a5", "gcast ip/fifo, segmented at veth", "NORM", 2),
                          ("b", "gcast total/sequencer", "Corosync CPG agreed", 10),
+                         ("b", "gcast total/sequencer, no offload", "Corosync CPG agreed", 10),
+                         ("b", "gcast total/sequencer, segmented at veth", "Corosync CPG agreed", 10),
                          ("b", "gcast total/sequencer, 64 KB datagrams", "Corosync CPG agreed", 10)):
     r = ratio(sc, a, b)
     if r is not None:

@@ -54,6 +54,7 @@ struct BenchArgs {
   std::uint32_t bundle_bytes = 0;                // 0: the group default
   std::uint32_t datagram_bytes = 0;              // 0: the group default (1400)
   bool no_offload = false;                       // offload = false in the group file
+  bool segment_at_veth = false;                  // gso_max_segs 1 on every member's veth
   std::optional<std::uint32_t> in_flight_bytes;  // unset: the group default
 };
 
@@ -75,7 +76,7 @@ void TeardownNetns(const Env& env) {
   Sh("ip link del " + env.prefix + "br");
 }
 
-bool SetupNetns(Env& env, double loss_pct) {
+bool SetupNetns(Env& env, double loss_pct, bool segment_at_veth) {
   const std::string& p = env.prefix;
   bool ok = Sh("ip link add " + p + "br type bridge && ip link set " + p + "br up") == 0;
   for (std::uint32_t i = 1; ok && i <= env.n; ++i) {
@@ -88,6 +89,9 @@ bool SetupNetns(Env& env, double loss_pct) {
          Sh("ip -n " + ns + " addr add 10.98.0." + s + "/24 dev " + v) == 0 &&
          Sh("ip -n " + ns + " link set " + v + " up") == 0 &&
          Sh("ip -n " + ns + " route add 224.0.0.0/4 dev " + v) == 0;
+    // A veth takes a GSO send whole unless it may carry only one segment:
+    // then the kernel cuts it into its datagrams as it leaves the member.
+    if (ok && segment_at_veth) ok = Sh("ip -n " + ns + " link set " + v + " gso_max_segs 1") == 0;
     if (ok && loss_pct > 0) {
       const std::string nft = "ip netns exec " + ns + " nft ";
       ok = Sh(nft + "add table inet gcastloss") == 0 &&
@@ -332,6 +336,9 @@ int RunBench(const BenchArgs& a) {
   env.n = a.members;
   env.netns = root && !a.no_netns && Sh("command -v ip && command -v nft") == 0;
   if (a.loss > 0 && !env.netns) return fail("--loss needs root (nftables in network namespaces)");
+  if (a.segment_at_veth && !env.netns) {
+    return fail("--segment-at-veth needs network namespaces (root, without --no-netns)");
+  }
   bool multicast = env.netns;
   if (a.transport == "unicast") multicast = false;
   if (a.transport == "multicast") {
@@ -353,7 +360,7 @@ int RunBench(const BenchArgs& a) {
       env.netns = false;
     }
   } teardown{env};
-  if (env.netns && !SetupNetns(env, a.loss)) {
+  if (env.netns && !SetupNetns(env, a.loss, a.segment_at_veth)) {
     return fail("could not set up network namespaces (ip/nft failed)");
   }
   for (std::uint32_t i = 0; i < env.n; ++i) {
@@ -365,11 +372,14 @@ int RunBench(const BenchArgs& a) {
   const std::string self_exe = len > 0 ? std::string(exe, static_cast<std::size_t>(len)) : "gcast";
   if (!a.json) {
     std::printf(
-        "gcast bench: %u members (%s, %s), %u sender(s) x %llu messages of %u bytes, "
+        "gcast bench: %u members (%s, %s, %s), %u sender(s) x %llu messages of %u bytes, "
         "reliability %s, ordering %s, loss %.1f%%, %u runs\n",
         env.n, env.netns ? "network namespaces on a bridge" : "127.0.0.1",
-        multicast ? "IP multicast" : "unicast fan-out", a.senders,
-        static_cast<unsigned long long>(a.count), a.payload_bytes, a.reliability.c_str(),
+        multicast ? "IP multicast" : "unicast fan-out",
+        a.no_offload        ? "no offload"
+        : a.segment_at_veth ? "GSO cut into datagrams at each veth"
+                            : "UDP GSO/GRO",
+        a.senders, static_cast<unsigned long long>(a.count), a.payload_bytes, a.reliability.c_str(),
         a.ordering.c_str(), a.loss, a.runs);
   }
   std::vector<RunResult> gc, raw;
@@ -475,6 +485,11 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   cmd->add_flag("--no-offload", args->no_offload,
                 "Send and receive datagram by datagram, gcast and raw UDP alike (default: UDP "
                 "GSO/GRO carry runs of equal-sized datagrams through the kernel as one)");
+  cmd->add_flag("--segment-at-veth", args->segment_at_veth,
+                "Namespaces: cut GSO sends into their datagrams as they leave each member (veth "
+                "gso_max_segs 1), so every datagram crosses the bridge, the --loss rule and the "
+                "receiver's stack alone, as from a network card without receive offload "
+                "(default: a veth carries a GSO send whole, as between containers on one host)");
   cmd->add_option("--datagram-bytes", args->datagram_bytes,
                   "Largest datagram gcast sends (default 1400; larger ones are fragmented by IP)")
       ->check(CLI::Range(256, 65000));
