@@ -121,7 +121,20 @@ expect "member --stats counts packets from a later view" 0 "from a later view [0
 expect "bench delivers every message" 0 '"delivered_min":600,"expected_per_receiver":600' -- \
   cat "$tmp/bench.json"
 expect "bench reports the members' CPU" 0 '"cpu_cores":(0\.0*[1-9]|[1-9])' -- cat "$tmp/bench.json"
-expect "bench reports latency and RSS" 0 '"p99":[0-9].*"peak_rss_mib":[1-9]' -- cat "$tmp/bench.json"
+expect "bench reports latency and RSS" 0 '"p99":[1-9].*"peak_rss_mib":[1-9]' -- cat "$tmp/bench.json"
+expect "bench reports datagrams per kernel send" 0 '"datagrams_per_send":[1-9]' -- \
+  cat "$tmp/bench.json"
+# Without offload every kernel send carries one datagram, raw UDP's too.
+"$gcast" bench --no-netns --members 3 --senders 1 --count 300 --runs 1 --json --baseline \
+  --no-offload >"$tmp/bench-no-offload.json" 2>"$tmp/bench-no-offload.err"
+expect "bench --no-offload delivers every message" 0 '"delivered_min":300' -- \
+  cat "$tmp/bench-no-offload.json"
+expect "bench --no-offload sends datagram by datagram" 0 \
+  '"raw":.*"datagrams_per_send":1\.0*[,}].*' -- cat "$tmp/bench-no-offload.json"
+expect "bench --no-offload: gcast too" 0 '"gcast":\{[^}]*"datagrams_per_send":1\.0*[,}]' -- \
+  cat "$tmp/bench-no-offload.json"
+expect "bench --segment-at-veth needs namespaces" 2 "needs network namespaces" -- \
+  "$gcast" bench --no-netns --segment-at-veth
 expect "bench refuses a bad payload size" 2 "payload-bytes" -- \
   "$gcast" bench --no-netns --payload-bytes 4
 

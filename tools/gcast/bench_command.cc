@@ -286,8 +286,8 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   j["latency_us"] = {{"p50", Median(p50)}, {"p99", Median(p99)}, {"p999", Median(p999)}};
   j["peak_rss_mib"] = Median(rss);
   // CPU the members used per second of the run, from the start to every
-  // message delivered (raw: to the receivers' give-up 1 s after the last
-  // datagram): how busy the machine was.
+  // message delivered (raw: to the later of its last send and the last
+  // datagram its receiver read): how busy the machine was.
   j["cpu_cores"] = Median(cores);
   // Datagrams per kernel send (sendmmsg entry): above 1 where UDP GSO
   // carried runs of them as one.

@@ -85,37 +85,40 @@ void SleepUntilNs(std::int64_t t) {
   }
 }
 
+rusage Usage() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage;
+}
+
 // User and system CPU time of this member's process so far (all its
 // threads, and the kernel's network processing that ran on them).
 double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
+  const rusage usage = Usage();
   auto secs = [](const timeval& t) {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return secs(usage.ru_utime) + secs(usage.ru_stime);
 }
 
+double PeakRssMiB() { return static_cast<double>(Usage().ru_maxrss) / 1024.0; }
+
 // The CPU this process uses from its construction (the run's start) to
-// Report(): cpu_s, over cpu_wall_s of wall time.
+// Report(), or to a moment the caller noted (cpu_s, wall_ns): cpu_s, over
+// cpu_wall_s of wall time.
 class CpuMeter {
  public:
   CpuMeter() : cpu_s_(CpuSeconds()), start_ns_(MonotonicNs()) {}
-  void Report(nlohmann::json& out) const {
-    out["cpu_s"] = CpuSeconds() - cpu_s_;
-    out["cpu_wall_s"] = static_cast<double>(MonotonicNs() - start_ns_) / 1e9;
+  void Report(nlohmann::json& out) const { ReportUntil(out, CpuSeconds(), MonotonicNs()); }
+  void ReportUntil(nlohmann::json& out, double cpu_s, std::int64_t wall_ns) const {
+    out["cpu_s"] = cpu_s - cpu_s_;
+    out["cpu_wall_s"] = static_cast<double>(wall_ns - start_ns_) / 1e9;
   }
 
  private:
   double cpu_s_;
   std::int64_t start_ns_;
 };
-
-double PeakRssMiB() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
 
 nlohmann::json LatencyJson(std::vector<std::uint32_t>& v) {
   nlohmann::json j;
@@ -175,14 +178,24 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   const bool sender = a.id < a.senders;
   const std::uint64_t expected = (sender ? a.senders - 1 : a.senders) * a.count;
   std::atomic<bool> done{false};
+  // When the receiver last ran out of datagrams: the CPU meter stops there,
+  // not after the 1 s wait for stragglers (idle polling, not the run's work).
+  double idle_cpu_s = 0;
+  std::int64_t idle_at_ns = 0;
   std::thread receiver([&] {
     udp::ReceiveBatch batch(64, 65536);
     udp::UdpSocket& rs = config.transport == Transport::kMulticast ? group_sock : *sock;
     if (config.offload) rs.EnableGro();  // as gcast's members do
     std::int64_t idle_since = MonotonicNs();
+    bool idle = true;
     while (!done) {
       const std::size_t n = rs.Receive(batch);
       if (n == 0) {
+        if (!idle) {  // once per busy period, in idle time: no cost to the data path
+          idle = true;
+          idle_cpu_s = CpuSeconds();
+          idle_at_ns = MonotonicNs();
+        }
         if (rec.delivered_atomic.load() >= expected) break;
         const std::int64_t now = MonotonicNs();
         // Raw UDP loses what it loses: stop 1 s after the last datagram.
@@ -191,6 +204,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
         std::this_thread::sleep_for(std::chrono::microseconds(20));
         continue;
       }
+      idle = false;
       for (std::size_t i = 0; i < n; ++i) {
         std::uint32_t from = 0;
         if (batch.bytes(i).size() >= kHeader) std::memcpy(&from, batch.bytes(i).data() + 8, 4);
@@ -213,14 +227,25 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
       for (std::uint64_t k = 0; k < n; ++k) {
         pacer.Wait(i + k);
         Fill(payloads[k], a.id, i + k + 1);
-        for (const auto& d : dests) batch.push_back({&d, payloads[k]});
+      }
+      // Grouped by destination, as gcast's loop sends: with fan-out, runs
+      // to one member for GSO.
+      for (const auto& d : dests) {
+        for (std::uint64_t k = 0; k < n; ++k) batch.push_back({&d, payloads[k]});
       }
       datagrams_sent += sock->Send(batch, counts);
       i += n;
     }
   }
+  const double sent_cpu_s = CpuSeconds();
+  const std::int64_t sent_at_ns = MonotonicNs();
   receiver.join();
-  cpu.Report(out);  // includes the receivers' wait for stragglers
+  // The later of: the sender's last send, the receiver's last datagram.
+  if (idle_at_ns > sent_at_ns) {
+    cpu.ReportUntil(out, idle_cpu_s, idle_at_ns);
+  } else {
+    cpu.ReportUntil(out, sent_cpu_s, sent_at_ns);
+  }
   done = true;
   out["send_errors"] = counts.errors;
   out["datagrams_sent"] = datagrams_sent;
