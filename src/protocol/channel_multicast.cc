@@ -36,6 +36,8 @@ namespace {
 
 // Oldest unacked packets resent per link when its timer fires.
 constexpr std::size_t kRetransmitBurst = 16;
+// Packets acked beyond a hole before fast retransmit resends it.
+constexpr std::uint64_t kDupThreshold = 3;
 // Selective-ack ranges per ack packet.
 constexpr std::size_t kMaxSackRanges = 16;
 // Bodies this layer let go of while something else (a delivery the
@@ -189,6 +191,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     Body body;  // released once acked
     TimePoint last_sent;
     bool acked = false;  // selectively: it waits for the packets before it
+    bool fast_resent = false;  // resent once by fast retransmit (then only by timer)
   };
   struct Arrival {
     MemberId origin;
@@ -297,13 +300,20 @@ class ChannelMulticast final : public ReliabilityLayer {
     }
     link.rtx_due = now + link.rto;
     // Fast retransmit: holes below a selectively acked packet were lost
-    // (or are late); resend each at most once per rto.
+    // (or are late). A hole kDupThreshold or more below the highest packet
+    // acked is resent at once, the first time (as TCP does after three
+    // duplicate acks): waiting for an rto since it was sent stalls the
+    // link's window for an rto at every loss. After that, each hole is
+    // resent at most once per rto.
     const std::uint64_t first = link.FirstUnacked();
     std::size_t n = 0;
     for (std::size_t i = 0; i < link.unacked.size(); ++i) {
       if (first + i > highest_sacked || n == kRetransmitBurst) break;
       Pending& p = link.unacked[i];
-      if (p.acked || now - p.last_sent < options_.rto) continue;
+      if (p.acked) continue;
+      const bool fast = !p.fast_resent && highest_sacked - (first + i) >= kDupThreshold;
+      if (!fast && now - p.last_sent < options_.rto) continue;
+      p.fast_resent = true;
       p.last_sent = now;
       ++n;
       Transmit(peer, link, first + i, p, PacketKind::kRetransmit);

@@ -1,6 +1,7 @@
 // Tests of basic and reliable multicast over 1:1 channels
 // (src/protocol/channel_multicast.cc), driven by hand through engines:
-// retransmission after rto, duplicate suppression, and reliable's relays.
+// retransmission after rto, fast retransmit, duplicate suppression, and
+// reliable's relays.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -126,6 +127,25 @@ TEST_P(ChannelMulticast, OutOfOrderPacketsAreSelectivelyAckedAndOnlyTheHoleIsRes
   g.RunFor(options.rto + milliseconds(1));
   EXPECT_EQ(g.CountSent(PacketKind::kRetransmit), 1u);
   EXPECT_EQ(g.Payloads(1), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_P(ChannelMulticast, AHoleWithThreePacketsAckedBeyondItIsResentBeforeTheRto) {
+  const EngineOptions options = ChannelOptions(GetParam(), 2);
+  Group g(options);
+  g.drop = [](const InFlight& p) { return IsDataOf(p, 0, 1, 1); };
+  for (const char* m : {"a", "b", "c", "d", "e"}) g.Multicast(0, m);
+  // Link seqs 2-5 arrive and are selectively acked (at once when the gap
+  // appears, the rest after ack_delay): 4 beyond the hole, so it is resent
+  // then, not an rto after it was sent.
+  g.RunUntil(kTimeZero + options.rto - milliseconds(1));
+  const auto rtx = g.SentOf(PacketKind::kRetransmit);
+  ASSERT_EQ(rtx.size(), 1u);
+  EXPECT_LE(rtx[0].at, kTimeZero + options.ack_delay + milliseconds(1));
+  EXPECT_EQ(g.Payloads(1), (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  // Once: acked, it is not resent again.
+  g.RunFor(milliseconds(1000));
+  EXPECT_EQ(g.CountSent(PacketKind::kRetransmit), 1u);
+  EXPECT_EQ(g[0].stats().retained, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(BasicAndReliable, ChannelMulticast,
