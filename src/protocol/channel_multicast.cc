@@ -36,7 +36,8 @@ namespace {
 
 // Oldest unacked packets resent per link when its timer fires.
 constexpr std::size_t kRetransmitBurst = 16;
-// Packets acked beyond a hole before fast retransmit resends it.
+// Link seqs between a hole and the highest selectively acked one before fast
+// retransmit resends it.
 constexpr std::uint64_t kDupThreshold = 3;
 // Selective-ack ranges per ack packet.
 constexpr std::size_t kMaxSackRanges = 16;
@@ -141,6 +142,7 @@ class ChannelMulticast final : public ReliabilityLayer {
           if (p.acked) continue;
           ++n;
           p.last_sent = now;
+          p.fast_resent = true;  // acks of packets sent before now prove nothing
           Transmit(MemberId{m}, link, first + i, p, PacketKind::kRetransmit);
         }
         link.rto = std::min(link.rto * 2, options_.rto_max);
@@ -190,7 +192,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     std::uint64_t origin_seq = 0;
     Body body;  // released once acked
     TimePoint last_sent;
-    bool acked = false;  // selectively: it waits for the packets before it
+    bool acked = false;        // selectively: it waits for the packets before it
     bool fast_resent = false;  // resent once by fast retransmit (then only by timer)
   };
   struct Arrival {
@@ -281,30 +283,18 @@ class ChannelMulticast final : public ReliabilityLayer {
         Pending& p = link.unacked[s - first];
         if (!p.acked) Acked(link, p);
       }
-      highest_sacked = std::max(highest_sacked, r.last);
+      if (r.first <= last) highest_sacked = std::max(highest_sacked, last);
     }
     while (!link.unacked.empty() && link.unacked.front().acked) link.unacked.pop_front();
     const std::uint64_t freed = in_flight_before - link.in_flight;
     if (freed == 0) return;
     outbox_.stats->retained -= freed;
-    // The window opened: send what flow control held back.
-    while (!link.backlog.empty() && WindowOpen(link, link.backlog.front().body->size())) {
-      Pending p = std::move(link.backlog.front());
-      link.backlog.pop_front();
-      TransmitNew(peer, link, std::move(p), now);
-    }
-    link.rto = options_.rto;
-    if (link.unacked.empty()) {
-      link.rtx_due.reset();
-      return;
-    }
-    link.rtx_due = now + link.rto;
-    // Fast retransmit: holes below a selectively acked packet were lost
-    // (or are late). A hole kDupThreshold or more below the highest packet
-    // acked is resent at once, the first time (as TCP does after three
-    // duplicate acks): waiting for an rto since it was sent stalls the
-    // link's window for an rto at every loss. After that, each hole is
-    // resent at most once per rto.
+    // Fast retransmit, before new data: holes below a selectively acked
+    // packet were lost (or are late). A hole kDupThreshold or more link seqs
+    // below the highest one acked is resent at once, the first time (as TCP
+    // does after three duplicate acks): waiting for an rto since it was sent
+    // stalls the link's window for an rto at every loss. After that, or
+    // once the timer resent it, a hole is resent at most once per rto.
     const std::uint64_t first = link.FirstUnacked();
     std::size_t n = 0;
     for (std::size_t i = 0; i < link.unacked.size(); ++i) {
@@ -318,6 +308,18 @@ class ChannelMulticast final : public ReliabilityLayer {
       ++n;
       Transmit(peer, link, first + i, p, PacketKind::kRetransmit);
     }
+    // The window opened: send what flow control held back.
+    while (!link.backlog.empty() && WindowOpen(link, link.backlog.front().body->size())) {
+      Pending p = std::move(link.backlog.front());
+      link.backlog.pop_front();
+      TransmitNew(peer, link, std::move(p), now);
+    }
+    link.rto = options_.rto;
+    if (link.unacked.empty()) {
+      link.rtx_due.reset();
+      return;
+    }
+    link.rtx_due = now + link.rto;
   }
 
   // `p`, in flight on `link`, is acked: it stops counting against the

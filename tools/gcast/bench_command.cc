@@ -415,6 +415,8 @@ int RunBench(const BenchArgs& a) {
   out["loss_percent"] = a.loss;
   out["transport"] = multicast ? "multicast" : "unicast";
   out["netns"] = env.netns;
+  out["offload"] = !a.no_offload;
+  out["segment_at_veth"] = a.segment_at_veth;
   if (!gc.empty()) out["gcast"] = Summarise(gc);
   if (!raw.empty()) out["raw"] = Summarise(raw);
   if (!gc.empty() && !raw.empty() && out["raw"]["msgs_per_s"].get<double>() > 0) {
