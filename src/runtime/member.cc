@@ -339,25 +339,33 @@ class MemberImpl final : public Member {
       // A batch of coalesced runs holds up to 4096 datagrams: take them in
       // chunks, so that Multicast() callers wait for the lock no longer
       // than before GRO and acks, NACKs and repairs go out as they arise.
+      // The sender is looked up once per slot: a coalesced run's datagrams
+      // share it.
+      std::size_t looked_up_slot = batch.slots();
+      const MemberId* sender = nullptr;  // nullptr: not a member
       for (std::size_t from = 0; from < n; from += kDatagramsPerLock) {
         std::unique_lock lock(mutex_);
         const TimePoint now = Now();
         for (std::size_t i = from; i < std::min(n, from + kDatagramsPerLock); ++i) {
           stats_.datagrams_received++;
-          auto it = by_address_.find(batch.source(i));
-          if (it == by_address_.end()) {
+          if (batch.slot(i) != looked_up_slot) {
+            looked_up_slot = batch.slot(i);
+            auto it = by_address_.find(batch.source(i));
+            sender = it == by_address_.end() ? nullptr : &it->second;
+          }
+          if (sender == nullptr) {
             stats_.from_non_members++;  // not in the group: never reaches the engine
             continue;
           }
-          if (it->second == self_) continue;  // our own multicast, looped back
+          if (*sender == self_) continue;  // our own multicast, looped back
           if (batch.truncated(i)) {
             stats_.from_non_members++;
             continue;
           }
-          engine_->OnPacket(it->second, batch.bytes(i), now);
+          engine_->OnPacket(*sender, batch.bytes(i), now);
           if (options_.on_packet) {
             options_.on_packet(
-                PacketEvent{false, it->second, KindOf(batch.bytes(i)), Fnv1a(batch.bytes(i)), now});
+                PacketEvent{false, *sender, KindOf(batch.bytes(i)), Fnv1a(batch.bytes(i)), now});
           }
         }
         // Ship the open bundle after each chunk: what the input produced

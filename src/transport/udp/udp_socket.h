@@ -46,6 +46,9 @@ class ReceiveBatch {
   std::size_t slots() const { return headers_.size(); }
   std::span<const std::byte> bytes(std::size_t i) const;
   SocketAddress source(std::size_t i) const;
+  // The recvmmsg slot datagram i came in: datagrams of one slot share
+  // their source (a coalesced run is one sender's).
+  std::size_t slot(std::size_t i) const { return segments_[i].slot; }
   // The datagram, or its control data (the UDP_GRO segment size), did not
   // fit its slot: its bytes cannot be trusted or split.
   bool truncated(std::size_t i) const;
