@@ -140,6 +140,15 @@ expect "bench --no-offload delivers every message" 0 "gcast delivered 300 .*raw 
 expect "bench --no-offload sends datagram by datagram" 0 \
   "gcast delivered [0-9]+ per send 1\.0 raw delivered [0-9]+ per send 1\.0 offload False" \
   -- tr '\n' ' ' <"$tmp/bench-no-offload.txt"
+# --loop-nice reaches every member's loop thread (a higher nice than ours
+# needs no privilege), and the summary says which nice the loops ran at.
+"$gcast" bench --no-netns --members 3 --senders 1 --count 200 --runs 1 --loop-nice 7 \
+  >"$tmp/bench-nice.txt" 2>"$tmp/bench-nice.err"
+expect "bench --loop-nice exits 0" 0 "" -- test "$?" -eq 0
+expect "bench --loop-nice runs the loops at that nice" 0 "loop threads at nice 7$" -- \
+  cat "$tmp/bench-nice.txt"
+expect "bench refuses a nice out of range" 2 "not in range -20 to 19" -- \
+  "$gcast" bench --no-netns --loop-nice 20
 expect "bench --segment-at-veth needs namespaces" 2 "needs network namespaces" -- \
   "$gcast" bench --no-netns --segment-at-veth
 expect "bench refuses a bad payload size" 2 "payload-bytes" -- \

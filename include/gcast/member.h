@@ -28,6 +28,7 @@ struct MemberStats {
   std::uint64_t multicast_blocked = 0;  // Multicast() calls that waited for the window
   std::uint32_t rcvbuf_bytes = 0;       // socket buffer sizes the kernel granted
   std::uint32_t sndbuf_bytes = 0;
+  int loop_nice = 0;  // the loop thread's nice value (GroupConfig::loop_nice, if the OS allowed)
 };
 
 // A datagram this member sent or received (for traces and diagrams). The

@@ -265,6 +265,9 @@ Status CheckFields(const GroupConfig& c) {
   GCAST_RETURN_IF_ERROR(CheckMemberAddresses(c.members));
   GCAST_RETURN_IF_ERROR(CheckMulticast(c));
   GCAST_RETURN_IF_ERROR(CheckLimits(c));
+  if (c.loop_nice < -20 || c.loop_nice > 19) {
+    return Invalid("loop_nice", OutOfRange(c.loop_nice, -20, 19));
+  }
   return CheckEngine(c);
 }
 
@@ -501,7 +504,7 @@ Status ReadMembers(const toml::table& root, std::vector<MemberAddress>& out) {
 Status ReadGroup(const toml::table& root, GroupConfig& c) {
   const Section top(root, "");
   GCAST_RETURN_IF_ERROR(top.OnlyKeys({"reliability", "ordering", "total", "transport", "offload",
-                                      "multicast", "limits", "timers", "member"}));
+                                      "loop_nice", "multicast", "limits", "timers", "member"}));
   bool total_present = false;
   GCAST_RETURN_IF_ERROR(Enum(top, "reliability", &ParseReliability, c.engine.reliability));
   GCAST_RETURN_IF_ERROR(Enum(top, "ordering", &ParseOrdering, c.engine.ordering));
@@ -512,6 +515,7 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
   }
   GCAST_RETURN_IF_ERROR(Enum(top, "transport", &ParseTransport, c.transport));
   GCAST_RETURN_IF_ERROR(top.Bool("offload", c.offload));
+  GCAST_RETURN_IF_ERROR(top.Integer("loop_nice", -20, 19, c.loop_nice, false));
   GCAST_RETURN_IF_ERROR(ReadMulticast(top, c));
   c.send_window_messages = 0;  // unset until the file says (it must be >= 1)
   GCAST_RETURN_IF_ERROR(ReadLimits(top, c));

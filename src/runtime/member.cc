@@ -16,11 +16,14 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -162,7 +165,15 @@ class MemberImpl final : public Member {
       ev.data.fd = fd;
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     }
-    thread_ = std::thread([this] { Loop(); });
+    // The loop asks for its nice value first: when Start() returns, stats()
+    // says which one it runs at.
+    std::promise<void> prioritised;
+    thread_ = std::thread([this, &prioritised] {
+      SetLoopNice();
+      prioritised.set_value();
+      Loop();
+    });
+    prioritised.get_future().wait();
     return Status::Ok();
   }
 
@@ -250,6 +261,21 @@ class MemberImpl final : public Member {
     if (thread_.joinable() && std::this_thread::get_id() != thread_.get_id()) thread_.join();
     window_cv_.notify_all();
     delivery_cv_.notify_all();
+  }
+
+  // Asks for config_.loop_nice for this (the loop's) thread: on Linux a
+  // thread's nice is its own. Refused (a lower value than the process's
+  // needs CAP_SYS_NICE or RLIMIT_NICE), the thread keeps the one it has.
+  void SetLoopNice() {
+    const auto tid = static_cast<id_t>(gettid());
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, tid);
+    if (errno == 0 && nice != config_.loop_nice &&
+        setpriority(PRIO_PROCESS, tid, config_.loop_nice) == 0) {
+      nice = config_.loop_nice;
+    }
+    std::lock_guard lock(mutex_);
+    stats_.loop_nice = nice;
   }
 
   void Wake() {

@@ -295,6 +295,24 @@ TEST(GroupConfig, ReadsOffload) {
                "offload: expected a boolean");
 }
 
+TEST(GroupConfig, ReadsLoopNice) {
+  auto d = ParseGroupConfig(Edit("transport = \"multicast\"", "transport = \"multicast\""),
+                            "group.toml");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  EXPECT_EQ(d->loop_nice, -10);
+  auto c = ParseGroupConfig(
+      Edit("transport = \"multicast\"", "transport = \"multicast\"\nloop_nice = 5"), "group.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->loop_nice, 5);
+  EXPECT_ERROR(Edit("transport = \"multicast\"", "transport = \"multicast\"\nloop_nice = -21"),
+               "loop_nice: -21 is out of range");
+  EXPECT_ERROR(Edit("transport = \"multicast\"", "transport = \"multicast\"\nloop_nice = \"high\""),
+               "loop_nice: expected an integer");
+  GroupConfig g = *c;
+  g.loop_nice = 20;
+  EXPECT_FALSE(g.Validate().ok());
+}
+
 // --- protocol names ----------------------------------------------------------
 
 TEST(GroupConfig, RejectsAnUnknownReliabilityWithTheAcceptedNames) {

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,11 +22,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -539,6 +543,56 @@ TEST(Member, CountsAndDropsDatagramsFromNonMembersWithoutDisturbingDelivery) {
   EXPECT_EQ(s.engine.packets_invalid, 0u) << "garbage from a non-member reached the engine";
   for (std::uint32_t m = 1; m < 3; ++m) {
     EXPECT_EQ(g->members[m]->stats().from_non_members, 0u) << "member " << m;
+  }
+  ShutdownAll(*g);
+}
+
+// --- the loop thread's priority ---------------------------------------------
+
+// The nice values of this process's threads, from /proc/self/task/*/stat
+// (field 19, counted after the command name's closing parenthesis).
+std::multiset<int> ThreadNiceValues() {
+  std::multiset<int> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream f(task.path() / "stat");
+    std::string line;
+    if (!std::getline(f, line)) continue;  // the thread just ended
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+      if (i == 19) out.insert(std::stoi(field));
+    }
+  }
+  return out;
+}
+
+TEST(Member, LoopThreadRunsAtTheConfiguredNiceValue) {
+  GroupSpec spec;
+  spec.members = 2;
+  spec.tables = "loop_nice = 7\n";  // a higher nice than ours: always allowed
+  auto g = StartGroup(spec);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->config.loop_nice, 7);
+  for (std::uint32_t m = 0; m < 2; ++m) EXPECT_EQ(g->members[m]->stats().loop_nice, 7);
+  EXPECT_EQ(ThreadNiceValues().count(7), 2u);  // the two loops, as the OS has them
+  ShutdownAll(*g);
+}
+
+TEST(Member, LoopThreadKeepsItsNiceValueWhenTheSystemRefusesALowerOne) {
+  const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  GroupSpec spec;
+  spec.members = 1;
+  spec.tables = "loop_nice = " + std::to_string(own - 5) + "\n";
+  auto g = StartGroup(spec);
+  ASSERT_NE(g, nullptr);
+  const int loop = g->members[0]->stats().loop_nice;
+  // Root (CAP_SYS_NICE) gets it; otherwise RLIMIT_NICE decides.
+  if (geteuid() == 0) {
+    EXPECT_EQ(loop, own - 5);
+  }
+  EXPECT_TRUE(loop == own - 5 || loop == own) << loop;
+  if (loop != own) {
+    EXPECT_EQ(ThreadNiceValues().count(loop), 1u);  // the loop, as the OS has it
   }
   ShutdownAll(*g);
 }

@@ -56,6 +56,7 @@ struct BenchArgs {
   bool no_offload = false;                       // offload = false in the group file
   bool segment_at_veth = false;                  // gso_max_segs 1 on every member's veth
   std::optional<std::uint32_t> in_flight_bytes;  // unset: the group default
+  std::optional<int> loop_nice;                  // unset: the group default (-10)
 };
 
 struct Env {
@@ -109,6 +110,7 @@ std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bo
   if (PromisesTotal(*ParseOrdering(a.ordering))) s += "total = \"" + a.total + "\"\n";
   s += std::string("transport = \"") + (multicast ? "multicast" : "unicast") + "\"\n";
   if (a.no_offload) s += "offload = false\n";
+  if (a.loop_nice) s += "loop_nice = " + std::to_string(*a.loop_nice) + "\n";
   const auto addr = [&](std::uint32_t i) {
     return env.netns ? "10.98.0." + std::to_string(i + 1) : std::string("127.0.0.1");
   };
@@ -145,6 +147,8 @@ struct RunResult {
   double cpu_wall_s = 0;  // the longest member's run (from the start to its last delivery)
   // All members: datagrams the kernel took, and its sends (a GSO run is one).
   std::uint64_t datagrams_sent = 0, packets_sent = 0;
+  // The members' loop threads' nice values (as the OS granted them).
+  std::optional<int> loop_nice_min, loop_nice_max;
   std::string error;
 };
 
@@ -228,6 +232,11 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     // datagrams_sent includes those dropped (send_errors).
     r.datagrams_sent += j.value("datagrams_sent", 0ull) - j.value("send_errors", 0ull);
     r.packets_sent += j.value("packets_sent", 0ull);
+    if (j.contains("loop_nice")) {
+      const int nice = j["loop_nice"].get<int>();
+      r.loop_nice_min = std::min(r.loop_nice_min.value_or(nice), nice);
+      r.loop_nice_max = std::max(r.loop_nice_max.value_or(nice), nice);
+    }
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
@@ -263,7 +272,10 @@ double Median(std::vector<double> v) {
 nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, cores, per_send;
   std::uint64_t delivered_min = UINT64_MAX, expected = 0;
+  std::optional<int> nice_min, nice_max;
   for (const auto& r : runs) {
+    if (r.loop_nice_min) nice_min = std::min(nice_min.value_or(*r.loop_nice_min), *r.loop_nice_min);
+    if (r.loop_nice_max) nice_max = std::max(nice_max.value_or(*r.loop_nice_max), *r.loop_nice_max);
     rate.push_back(r.msgs_per_s);
     mb.push_back(r.mb_per_s);
     p50.push_back(r.p50_us);
@@ -297,6 +309,9 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   j["delivered_min"] = delivered_min;
   j["expected_per_receiver"] = expected;
   j["all_runs_msgs_per_s"] = rate;
+  // gcast only: the loop threads' nice values, lowest and highest over the
+  // members and runs (they differ only if the OS refused some).
+  if (nice_min) j["loop_nice"] = {{"min", *nice_min}, {"max", *nice_max}};
   return j;
 }
 
@@ -313,6 +328,14 @@ void PrintSummary(const std::string& label, const nlohmann::json& s) {
       s["cpu_cores"].get<double>(), s["datagrams_per_send"].get<double>(),
       static_cast<unsigned long long>(s["delivered_min"].get<std::uint64_t>()),
       static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));
+  if (s.contains("loop_nice")) {
+    const int lo = s["loop_nice"]["min"].get<int>(), hi = s["loop_nice"]["max"].get<int>();
+    if (lo == hi) {
+      std::printf("       members' loop threads at nice %d\n", lo);
+    } else {
+      std::printf("       members' loop threads at nice %d to %d (the OS refused some)\n", lo, hi);
+    }
+  }
 }
 
 Env* g_env = nullptr;
@@ -500,6 +523,10 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
          "Flow control: bytes in flight to a member, shared by the senders (default 6 MiB, 3/4 "
          "of the 8 MiB socket buffers; 0: no byte limit)")
       ->check(CLI::Range(0u, 1u << 30));
+  cmd->add_option("--loop-nice", args->loop_nice,
+                  "Nice value of each member's loop thread (group file loop_nice; default -10, "
+                  "which needs root or CAP_SYS_NICE: otherwise the process's own)")
+      ->check(CLI::Range(-20, 19));
   cmd->add_option("--timeout", args->timeout_s, "Seconds a run may take")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object with the figures");
   cmd->callback([&run, args] { run = [args] { return RunBench(*args); }; });

@@ -309,6 +309,7 @@ int RunNode(const NodeArgs& a) {
     out["datagrams_received"] = s.datagrams_received;
     out["send_errors"] = s.send_errors;
     out["multicast_blocked"] = s.multicast_blocked;
+    out["loop_nice"] = s.loop_nice;
     out["expected"] = expected;
   }
   // The recording thread has been joined (Shutdown, or receiver.join()).
