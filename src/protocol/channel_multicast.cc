@@ -41,13 +41,6 @@ constexpr std::size_t kRetransmitBurst = 16;
 constexpr std::uint64_t kDupThreshold = 3;
 // Selective-ack ranges per ack packet.
 constexpr std::size_t kMaxSackRanges = 16;
-// Bodies this layer let go of while something else (a delivery the
-// application has not taken yet) still held them, kept to be recycled once
-// that lets go too: a receiver's flow-control budget's worth (what may
-// arrive before the application drains its deliveries). Past either bound
-// the oldest is simply released.
-constexpr std::size_t kMaxLingering = 8192;
-constexpr std::uint64_t kMaxLingeringBytes = 4u << 20;
 
 class ChannelMulticast final : public ReliabilityLayer {
  public:
@@ -69,7 +62,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     }
     PopSettledOwn();  // no link to send it on
     outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
-    ReapLingering();
+    outbox_.bodies.Reap();
   }
 
   void OnPacket(const wire::Packet& packet, TimePoint now) override {
@@ -103,7 +96,7 @@ class ChannelMulticast final : public ReliabilityLayer {
       outbox_.stats->packets_invalid++;  // beyond any window we would have been sent
       return;
     }
-    ReapLingering();  // what was let go of since goes back to the pool first
+    outbox_.bodies.Reap();  // what was let go of since goes back to the pool first
     Arrival arrival{m.origin, m.seq, outbox_.bodies.Make(m.payload)};
     if (packet.link_seq == link.recv_floor + 1 && link.reorder.empty()) {
       ++link.recv_floor;  // in order: no reorder buffer to go through
@@ -330,7 +323,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     --link.in_flight;
     link.unacked_bytes -= p.body->size();
     if (p.origin == self_ && ReleaseOwn(p.origin_seq)) {
-      Linger(std::move(p.body));  // no link holds it: the delivery may still
+      outbox_.bodies.Release(p.body);  // no link holds it: the delivery may still
     } else {
       outbox_.bodies.Recycle(p.body);  // if nothing else holds it
       p.body.reset();
@@ -352,30 +345,6 @@ class ChannelMulticast final : public ReliabilityLayer {
     while (!own_outstanding_.empty() && own_outstanding_.front() == 0) {
       own_outstanding_.pop_front();
       ++own_base_;
-    }
-  }
-
-  // Keeps `body`, which this layer no longer needs, until whatever else
-  // holds it lets go, to recycle it then.
-  void Linger(Body body) {
-    if (body.use_count() == 1) {
-      outbox_.bodies.Recycle(body);
-      return;
-    }
-    lingering_bytes_ += body->size();
-    lingering_.push_back(std::move(body));
-    ReapLingering();
-  }
-
-  // Recycles the oldest lingering bodies nothing else holds any more, and
-  // lets go of the oldest beyond the bounds.
-  void ReapLingering() {
-    while (!lingering_.empty() &&
-           (lingering_.front().use_count() == 1 || lingering_.size() > kMaxLingering ||
-            lingering_bytes_ > kMaxLingeringBytes)) {
-      lingering_bytes_ -= lingering_.front()->size();
-      outbox_.bodies.Recycle(lingering_.front());
-      lingering_.pop_front();
     }
   }
 
@@ -415,7 +384,7 @@ class ChannelMulticast final : public ReliabilityLayer {
     outbox_.deliveries.push_back(RDelivery{a.origin, a.origin_seq, a.body});
     // A link that relays it lets go of it once acked; otherwise this is the
     // layer's last hold.
-    if (!relayed) Linger(std::move(a.body));
+    if (!relayed) outbox_.bodies.Release(a.body);
   }
 
   void AddRetained(std::uint64_t n) {
@@ -437,8 +406,6 @@ class ChannelMulticast final : public ReliabilityLayer {
   FifoQueue<std::uint32_t> own_outstanding_;
   std::uint64_t own_base_ = 1;
   std::uint64_t own_unstable_ = 0;  // entries of own_outstanding_ above 0
-  FifoQueue<Body> lingering_;       // oldest first
-  std::uint64_t lingering_bytes_ = 0;
   std::vector<bool> in_view_ = std::vector<bool>(options_.members, true);
 };
 

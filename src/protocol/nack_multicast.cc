@@ -696,9 +696,10 @@ class NackMulticast final : public ReliabilityLayer {
     }
     if (stable <= o.stable) return;
     o.stable = stable;
-    // Received bodies, and our own unbundled multicasts, came from the pool.
+    // Received bodies, and our own, came from the pool; one still held (a
+    // message awaiting its total order) goes back once let go of.
     outbox_.stats->retained -=
-        o.retained.FreeUpTo(stable, [&](Body& b) { outbox_.bodies.Recycle(b); });
+        o.retained.FreeUpTo(stable, [&](Body& b) { outbox_.bodies.Release(b); });
   }
 
   // Our ack vector: for each origin, how far we have everything. For

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/fifo_queue.h"
+
 namespace gcast {
 
 class BufferPool {
@@ -67,8 +69,10 @@ class BodyPool {
   // An empty, writable body (recycled storage if any). Only bodies made here
   // are ever recycled: their deleter marks them.
   std::shared_ptr<std::vector<std::byte>> Take() {
-    if (free_.empty())
+    if (free_.empty()) Reap();
+    if (free_.empty()) {
       return std::shared_ptr<std::vector<std::byte>>(new std::vector<std::byte>(), Pooled{});
+    }
     std::shared_ptr<std::vector<std::byte>> b = std::move(free_.back());
     free_.pop_back();
     pooled_bytes_ -= b->capacity();
@@ -103,7 +107,40 @@ class BodyPool {
     free_.push_back(std::move(b));
   }
 
+  // Lets go of `body`, which its caller no longer needs: recycled now if
+  // nothing else holds it, else kept until whatever does (a delivery the
+  // application has not taken yet, a message awaiting its total order) lets
+  // go too, and recycled then (Reap). At most kMaxLingering bodies and
+  // kMaxLingeringBytes wait; past either bound the oldest is simply let go
+  // of. `body` is left empty.
+  void Release(std::shared_ptr<const std::vector<std::byte>>& body) {
+    if (!body) return;
+    if (body.use_count() == 1 || std::get_deleter<Pooled>(body) == nullptr) {
+      Recycle(body);
+      body.reset();
+      return;
+    }
+    lingering_bytes_ += body->capacity();
+    lingering_.push_back(std::move(body));
+    body.reset();
+    Reap();
+  }
+
+  // Recycles the oldest lingering bodies nothing else holds any more, and
+  // lets go of the oldest beyond the bounds. Take() reaps when it finds no
+  // free body; a caller may reap sooner.
+  void Reap() {
+    while (!lingering_.empty() &&
+           (lingering_.front().use_count() == 1 || lingering_.size() > kMaxLingering ||
+            lingering_bytes_ > kMaxLingeringBytes)) {
+      lingering_bytes_ -= lingering_.front()->capacity();
+      Recycle(lingering_.front());
+      lingering_.pop_front();
+    }
+  }
+
   std::size_t size() const { return free_.size(); }
+  std::size_t lingering() const { return lingering_.size(); }
 
  private:
   struct Pooled {
@@ -113,8 +150,15 @@ class BodyPool {
   // flow-control window (8192 by default).
   static constexpr std::size_t kMaxBodies = 8192;
   static constexpr std::size_t kMaxBytes = 16u << 20;
+  // Bodies released while something else still held them: a receiver's
+  // flow-control budget's worth (what may arrive before the application
+  // drains its deliveries or the sequencer's orders come).
+  static constexpr std::size_t kMaxLingering = 8192;
+  static constexpr std::size_t kMaxLingeringBytes = 4u << 20;
   std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
   std::size_t pooled_bytes_ = 0;
+  FifoQueue<std::shared_ptr<const std::vector<std::byte>>> lingering_;  // oldest first
+  std::size_t lingering_bytes_ = 0;
 };
 
 }  // namespace gcast

@@ -51,6 +51,51 @@ TEST(BodyPool, RecyclesAStableBodyOnlyOnceNobodyElseHoldsIt) {
   EXPECT_TRUE(reused->empty());
 }
 
+TEST(BodyPool, ReleasesABodyStillHeldElsewhereIntoThePoolOnceLetGoOf) {
+  BodyPool pool;
+  const std::vector<std::byte> payload(100, std::byte{7});
+  std::shared_ptr<const std::vector<std::byte>> body = pool.Make(payload);
+  const std::byte* storage = body->data();
+  std::shared_ptr<const std::vector<std::byte>> awaiting_order = body;
+  pool.Release(body);
+  EXPECT_FALSE(body);
+  EXPECT_EQ(pool.size(), 0u);
+  EXPECT_EQ(pool.lingering(), 1u);
+  EXPECT_EQ(*awaiting_order, payload);  // untouched while held
+  awaiting_order.reset();
+  std::shared_ptr<std::vector<std::byte>> reused = pool.Take();  // reaps first
+  EXPECT_EQ(reused->data(), storage);
+  EXPECT_EQ(pool.lingering(), 0u);
+}
+
+TEST(BodyPool, LingersBoundedlyAndLetsGoOfTheOldestBeyond) {
+  BodyPool pool;
+  const std::vector<std::byte> payload(1024, std::byte{1});
+  std::vector<std::shared_ptr<const std::vector<std::byte>>> held;
+  for (int i = 0; i < 5000; ++i) {
+    std::shared_ptr<const std::vector<std::byte>> body = pool.Make(payload);
+    held.push_back(body);
+    pool.Release(body);
+  }
+  // 4 MiB of 1 KiB bodies at most.
+  EXPECT_LE(pool.lingering(), 4096u);
+  EXPECT_GT(pool.lingering(), 4000u);
+  EXPECT_EQ(*held.front(), payload);  // let go of, not recycled: still its owner's
+  held.clear();
+  pool.Reap();
+  EXPECT_EQ(pool.lingering(), 0u);
+  EXPECT_GT(pool.size(), 4000u);
+}
+
+TEST(BodyPool, ReleasesABodyNobodyElseHoldsAtOnce) {
+  BodyPool pool;
+  std::shared_ptr<const std::vector<std::byte>> body = pool.Make(std::vector<std::byte>(8));
+  pool.Release(body);
+  EXPECT_FALSE(body);
+  EXPECT_EQ(pool.size(), 1u);
+  EXPECT_EQ(pool.lingering(), 0u);
+}
+
 TEST(BodyPool, NeverRecyclesABodyItDidNotMake) {
   // Made const elsewhere (a fragment, an ordering layer's control body):
   // writing into it again would be undefined.
