@@ -9,8 +9,8 @@
 //   transport   = "multicast"     # multicast | unicast (fan-out, for networks without multicast)
 //   offload     = true            # UDP GSO / GRO: runs of datagrams cross the kernel as one
 //                                 # (default true; the kernel's refusal turns it off by itself)
-//   loop_nice   = -10             # nice value of each member's loop thread, -20..19 (default
-//                                 # -10; kept at the process's if the OS refuses: not root)
+//   loop_nice   = -10             # nice value each member's loop thread asks for, -20..19
+//                                 # (default: unset, the loop keeps its starter's nice)
 //
 //   [multicast]                   # transport = "multicast" only
 //   group     = "239.1.2.3"       # IPv4 224.0.0.0/4 or IPv6 ff00::/8
@@ -45,6 +45,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,14 +80,18 @@ struct GroupConfig {
   // goes through the sender's stack as one packet (GSO) and may reach the
   // receiver's socket as one (GRO); each is its own datagram on the wire.
   bool offload = true;
-  // Nice value the member's loop thread asks for (-20 .. 19). The loop serves
-  // the whole group (acks, NACKs, repairs, the sequencer's orders): on a busy
-  // host, scheduled ahead of the application's threads, its delays do not
-  // become every member's latency (Corosync runs its loop at real-time
-  // priority for the same reason). A lower nice than the process's needs
-  // CAP_SYS_NICE or RLIMIT_NICE; refused, the thread keeps the process's
-  // (MemberStats::loop_nice says which applies).
-  int loop_nice = -10;
+  // Nice value the member's loop thread asks for (-20 .. 19; unset: it keeps
+  // the nice of the thread that called Member::Start). The loop serves the
+  // whole group (acks, NACKs, repairs, the sequencer's orders): at a lower
+  // nice than the application's threads on busy cores, its delays become
+  // less of every member's latency (Corosync runs its loop at real-time
+  // priority for this reason). Linux: a lower nice than the thread has needs
+  // CAP_SYS_NICE (in the initial user namespace) or RLIMIT_NICE; refused,
+  // the loop takes the lowest RLIMIT_NICE allows, or keeps its own
+  // (MemberStats::loop_nice says which). The callbacks (on_delivery, ...) run
+  // on the loop's thread, so at its nice too, as do threads they start. Nice
+  // ranks threads within one cgroup (or autogroup) only.
+  std::optional<int> loop_nice;
   std::uint64_t max_message_bytes = 16u << 20;  // default 16 MiB
   // Default 4096 with 1400-byte datagrams; a group file with larger
   // max_datagram_bytes gets 4096 x 1400 bytes' worth of them (at least 64).

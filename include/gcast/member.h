@@ -28,7 +28,10 @@ struct MemberStats {
   std::uint64_t multicast_blocked = 0;  // Multicast() calls that waited for the window
   std::uint32_t rcvbuf_bytes = 0;       // socket buffer sizes the kernel granted
   std::uint32_t sndbuf_bytes = 0;
-  int loop_nice = 0;  // the loop thread's nice value (GroupConfig::loop_nice, if the OS allowed)
+  // The loop thread's nice when it started (GroupConfig::loop_nice as far as
+  // the OS allowed; nullopt if it could not be read). A later renice of the
+  // thread is not reflected.
+  std::optional<int> loop_nice;
 };
 
 // A datagram this member sent or received (for traces and diagrams). The
@@ -44,7 +47,9 @@ struct PacketEvent {
 
 struct MemberOptions {
   // Called on the member's thread for each delivery, in delivery order. If
-  // unset, deliveries queue for PollDelivery().
+  // unset, deliveries queue for PollDelivery(). (The member's thread runs at
+  // GroupConfig::loop_nice if set: so do these callbacks, and threads they
+  // start inherit it.)
   std::function<void(const Delivery&)> on_delivery;
   // Called under the member's lock when one of its own multicasts is handed to
   // the engine, before that message can be delivered anywhere (for traces).

@@ -265,8 +265,8 @@ Status CheckFields(const GroupConfig& c) {
   GCAST_RETURN_IF_ERROR(CheckMemberAddresses(c.members));
   GCAST_RETURN_IF_ERROR(CheckMulticast(c));
   GCAST_RETURN_IF_ERROR(CheckLimits(c));
-  if (c.loop_nice < -20 || c.loop_nice > 19) {
-    return Invalid("loop_nice", OutOfRange(c.loop_nice, -20, 19));
+  if (c.loop_nice && (*c.loop_nice < -20 || *c.loop_nice > 19)) {
+    return Invalid("loop_nice", OutOfRange(*c.loop_nice, -20, 19));
   }
   return CheckEngine(c);
 }
@@ -515,7 +515,10 @@ Status ReadGroup(const toml::table& root, GroupConfig& c) {
   }
   GCAST_RETURN_IF_ERROR(Enum(top, "transport", &ParseTransport, c.transport));
   GCAST_RETURN_IF_ERROR(top.Bool("offload", c.offload));
-  GCAST_RETURN_IF_ERROR(top.Integer("loop_nice", -20, 19, c.loop_nice, false));
+  constexpr int kUnset = 100;  // outside -20..19: the key is absent
+  int nice = kUnset;
+  GCAST_RETURN_IF_ERROR(top.Integer("loop_nice", -20, 19, nice, false));
+  if (nice != kUnset) c.loop_nice = nice;
   GCAST_RETURN_IF_ERROR(ReadMulticast(top, c));
   c.send_window_messages = 0;  // unset until the file says (it must be >= 1)
   GCAST_RETURN_IF_ERROR(ReadLimits(top, c));

@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -165,15 +166,16 @@ class MemberImpl final : public Member {
       ev.data.fd = fd;
       epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     }
-    // The loop asks for its nice value first: when Start() returns, stats()
-    // says which one it runs at.
+    // The loop sets its nice value first: when Start() returns, stats() says
+    // which one it runs at.
     std::promise<void> prioritised;
-    thread_ = std::thread([this, &prioritised] {
+    std::future<void> ready = prioritised.get_future();
+    thread_ = std::thread([this, prioritised = std::move(prioritised)]() mutable {
       SetLoopNice();
       prioritised.set_value();
       Loop();
     });
-    prioritised.get_future().wait();
+    ready.wait();
     return Status::Ok();
   }
 
@@ -263,16 +265,25 @@ class MemberImpl final : public Member {
     delivery_cv_.notify_all();
   }
 
-  // Asks for config_.loop_nice for this (the loop's) thread: on Linux a
-  // thread's nice is its own. Refused (a lower value than the process's
-  // needs CAP_SYS_NICE or RLIMIT_NICE), the thread keeps the one it has.
+  // Asks for config_.loop_nice (if set) for this, the loop's, thread: on
+  // Linux a thread's nice is its own. A lower value than the thread has
+  // needs CAP_SYS_NICE or RLIMIT_NICE; refused, the thread takes the lowest
+  // RLIMIT_NICE allows if that is lower than its own, or keeps its own.
   void SetLoopNice() {
     const auto tid = static_cast<id_t>(gettid());
     errno = 0;
-    int nice = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0 && nice != config_.loop_nice &&
-        setpriority(PRIO_PROCESS, tid, config_.loop_nice) == 0) {
-      nice = config_.loop_nice;
+    const int own = getpriority(PRIO_PROCESS, tid);
+    if (errno != 0) return;  // stats_.loop_nice stays unknown
+    int nice = own;
+    if (config_.loop_nice && *config_.loop_nice != own) {
+      if (setpriority(PRIO_PROCESS, tid, *config_.loop_nice) == 0) {
+        nice = *config_.loop_nice;
+      } else if (rlimit limit{}; *config_.loop_nice < own && getrlimit(RLIMIT_NICE, &limit) == 0 &&
+                                 limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur <= 40) {
+        // RLIMIT_NICE n allows nice values down to 20 - n.
+        const int lowest = std::max(*config_.loop_nice, 20 - static_cast<int>(limit.rlim_cur));
+        if (lowest < own && setpriority(PRIO_PROCESS, tid, lowest) == 0) nice = lowest;
+      }
     }
     std::lock_guard lock(mutex_);
     stats_.loop_nice = nice;

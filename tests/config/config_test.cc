@@ -299,7 +299,7 @@ TEST(GroupConfig, ReadsLoopNice) {
   auto d = ParseGroupConfig(Edit("transport = \"multicast\"", "transport = \"multicast\""),
                             "group.toml");
   ASSERT_TRUE(d.ok()) << d.status().message();
-  EXPECT_EQ(d->loop_nice, -10);
+  EXPECT_FALSE(d->loop_nice.has_value());  // unset: the loop keeps its starter's nice
   auto c = ParseGroupConfig(
       Edit("transport = \"multicast\"", "transport = \"multicast\"\nloop_nice = 5"), "group.toml");
   ASSERT_TRUE(c.ok()) << c.status().message();

@@ -13,9 +13,11 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -566,34 +569,108 @@ std::multiset<int> ThreadNiceValues() {
   return out;
 }
 
-TEST(Member, LoopThreadRunsAtTheConfiguredNiceValue) {
+int OwnNice() { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }
+
+// For the life of this object, threads this thread starts lack CAP_SYS_NICE
+// (dropped from its effective set, kept in the permitted set to restore it)
+// and the process's RLIMIT_NICE is `rlimit_nice`: a lower nice than a
+// thread's own is then allowed down to 20 - rlimit_nice only. ok() is false
+// if the limit could not be set (it may need CAP_SYS_RESOURCE to raise).
+class NiceLimit {
+ public:
+  explicit NiceLimit(rlim_t rlimit_nice) {
+    getrlimit(RLIMIT_NICE, &saved_limit_);
+    rlimit limit = saved_limit_;
+    limit.rlim_cur = rlimit_nice;
+    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < rlimit_nice) {
+      limit.rlim_max = rlimit_nice;
+    }
+    ok_ = setrlimit(RLIMIT_NICE, &limit) == 0;
+    if (syscall(SYS_capget, &header_, caps_) == 0 && (caps_[0].effective & kSysNice) != 0) {
+      __user_cap_data_struct without[2] = {caps_[0], caps_[1]};
+      without[0].effective &= ~kSysNice;
+      dropped_ = syscall(SYS_capset, &header_, without) == 0;
+      ok_ = ok_ && dropped_;
+    }
+  }
+  ~NiceLimit() {
+    if (dropped_) syscall(SYS_capset, &header_, caps_);
+    setrlimit(RLIMIT_NICE, &saved_limit_);
+  }
+  NiceLimit(const NiceLimit&) = delete;
+  NiceLimit& operator=(const NiceLimit&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  static constexpr std::uint32_t kSysNice = 1u << CAP_SYS_NICE;
+  rlimit saved_limit_{};
+  __user_cap_header_struct header_{_LINUX_CAPABILITY_VERSION_3, 0};  // 0: this thread
+  __user_cap_data_struct caps_[2]{};
+  bool dropped_ = false;
+  bool ok_ = false;
+};
+
+// A one-member group whose loop asks for `nice` (unset: no loop_nice key).
+std::unique_ptr<Group> StartWithLoopNice(std::optional<int> nice) {
+  GroupSpec spec;
+  spec.members = 1;
+  if (nice) spec.tables = "loop_nice = " + std::to_string(*nice) + "\n";
+  return StartGroup(spec);
+}
+
+TEST(Member, LoopThreadKeepsItsStartersNiceUnlessLoopNiceIsSet) {
+  const int own = OwnNice();
+  auto unset = StartWithLoopNice(std::nullopt);
+  ASSERT_NE(unset, nullptr);
+  EXPECT_EQ(unset->members[0]->stats().loop_nice, own);
+  ShutdownAll(*unset);
+  if (own > 16) GTEST_SKIP() << "running at nice " << own << ": no higher nice to ask for";
   GroupSpec spec;
   spec.members = 2;
-  spec.tables = "loop_nice = 7\n";  // a higher nice than ours: always allowed
+  spec.tables = "loop_nice = " + std::to_string(own + 3) + "\n";  // higher: always allowed
   auto g = StartGroup(spec);
   ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g->config.loop_nice, 7);
-  for (std::uint32_t m = 0; m < 2; ++m) EXPECT_EQ(g->members[m]->stats().loop_nice, 7);
-  EXPECT_EQ(ThreadNiceValues().count(7), 2u);  // the two loops, as the OS has them
+  for (std::uint32_t m = 0; m < 2; ++m) EXPECT_EQ(g->members[m]->stats().loop_nice, own + 3);
+  EXPECT_EQ(ThreadNiceValues().count(own + 3), 2u);  // the two loops, as the OS has them
   ShutdownAll(*g);
 }
 
-TEST(Member, LoopThreadKeepsItsNiceValueWhenTheSystemRefusesALowerOne) {
-  const int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
-  GroupSpec spec;
-  spec.members = 1;
-  spec.tables = "loop_nice = " + std::to_string(own - 5) + "\n";
-  auto g = StartGroup(spec);
+TEST(Member, LoopThreadKeepsItsNiceWhenALowerOneIsRefused) {
+  const int own = OwnNice();
+  if (own - 5 < -20) GTEST_SKIP() << "running at nice " << own;
+  NiceLimit limit(0);  // no lowering at all without CAP_SYS_NICE
+  ASSERT_TRUE(limit.ok());
+  auto g = StartWithLoopNice(own - 5);
   ASSERT_NE(g, nullptr);
-  const int loop = g->members[0]->stats().loop_nice;
-  // Root (CAP_SYS_NICE) gets it; otherwise RLIMIT_NICE decides.
-  if (geteuid() == 0) {
-    EXPECT_EQ(loop, own - 5);
+  EXPECT_EQ(g->members[0]->stats().loop_nice, own);
+  EXPECT_EQ(ThreadNiceValues().count(own - 5), 0u);
+  ShutdownAll(*g);
+}
+
+TEST(Member, LoopThreadTakesTheLowestNiceItsRlimitAllows) {
+  const int own = OwnNice();
+  if (own - 5 < -20) GTEST_SKIP() << "running at nice " << own;
+  NiceLimit limit(static_cast<rlim_t>(20 - (own - 2)));  // down to own - 2
+  if (!limit.ok()) GTEST_SKIP() << "cannot raise RLIMIT_NICE here (needs CAP_SYS_RESOURCE)";
+  auto g = StartWithLoopNice(own - 5);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->members[0]->stats().loop_nice, own - 2);
+  EXPECT_EQ(ThreadNiceValues().count(own - 2), 1u);
+  ShutdownAll(*g);
+}
+
+TEST(Member, LoopThreadGetsALowerNiceWithCapSysNice) {
+  const int own = OwnNice();
+  if (own - 5 < -20) GTEST_SKIP() << "running at nice " << own;
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct caps[2]{};
+  if (syscall(SYS_capget, &header, caps) != 0 || (caps[0].effective & (1u << CAP_SYS_NICE)) == 0) {
+    GTEST_SKIP() << "no CAP_SYS_NICE";
   }
-  EXPECT_TRUE(loop == own - 5 || loop == own) << loop;
-  if (loop != own) {
-    EXPECT_EQ(ThreadNiceValues().count(loop), 1u);  // the loop, as the OS has it
-  }
+  auto g = StartWithLoopNice(own - 5);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->members[0]->stats().loop_nice, own - 5);
+  EXPECT_EQ(ThreadNiceValues().count(own - 5), 1u);
   ShutdownAll(*g);
 }
 

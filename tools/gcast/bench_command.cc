@@ -56,7 +56,7 @@ struct BenchArgs {
   bool no_offload = false;                       // offload = false in the group file
   bool segment_at_veth = false;                  // gso_max_segs 1 on every member's veth
   std::optional<std::uint32_t> in_flight_bytes;  // unset: the group default
-  std::optional<int> loop_nice;                  // unset: the group default (-10)
+  std::optional<int> loop_nice;                  // unset: the loops keep their nice
 };
 
 struct Env {
@@ -315,7 +315,8 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   return j;
 }
 
-void PrintSummary(const std::string& label, const nlohmann::json& s) {
+void PrintSummary(const std::string& label, const nlohmann::json& s,
+                  std::optional<int> nice_requested = std::nullopt) {
   std::printf(
       "%-6s median of %d runs: %.0f msg/s, %.1f MB/s at the slowest receiver; latency "
       "p50 %.0f us, p99 %.0f us, p99.9 %.0f us; NACKs %.0f, retransmissions %.0f; "
@@ -330,10 +331,14 @@ void PrintSummary(const std::string& label, const nlohmann::json& s) {
       static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));
   if (s.contains("loop_nice")) {
     const int lo = s["loop_nice"]["min"].get<int>(), hi = s["loop_nice"]["max"].get<int>();
+    const std::string asked =
+        nice_requested && (lo != *nice_requested || hi != *nice_requested)
+            ? " (asked " + std::to_string(*nice_requested) + ": the OS refused)"
+            : "";
     if (lo == hi) {
-      std::printf("       members' loop threads at nice %d\n", lo);
+      std::printf("       members' loop threads at nice %d%s\n", lo, asked.c_str());
     } else {
-      std::printf("       members' loop threads at nice %d to %d (the OS refused some)\n", lo, hi);
+      std::printf("       members' loop threads at nice %d to %d%s\n", lo, hi, asked.c_str());
     }
   }
 }
@@ -440,6 +445,7 @@ int RunBench(const BenchArgs& a) {
   out["netns"] = env.netns;
   out["offload"] = !a.no_offload;
   out["segment_at_veth"] = a.segment_at_veth;
+  out["loop_nice_requested"] = a.loop_nice ? nlohmann::json(*a.loop_nice) : nlohmann::json();
   if (!gc.empty()) out["gcast"] = Summarise(gc);
   if (!raw.empty()) out["raw"] = Summarise(raw);
   if (!gc.empty() && !raw.empty() && out["raw"]["msgs_per_s"].get<double>() > 0) {
@@ -457,7 +463,7 @@ int RunBench(const BenchArgs& a) {
     std::printf("%s\n", out.dump().c_str());
   } else {
     if (out.contains("raw")) PrintSummary("raw", out["raw"]);
-    if (out.contains("gcast")) PrintSummary("gcast", out["gcast"]);
+    if (out.contains("gcast")) PrintSummary("gcast", out["gcast"], a.loop_nice);
     if (out.contains("ratio_to_raw")) {
       std::printf("gcast / raw UDP: %.2f (medians of runs alternated on this machine)\n",
                   out["ratio_to_raw"].get<double>());
@@ -524,8 +530,9 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
          "of the 8 MiB socket buffers; 0: no byte limit)")
       ->check(CLI::Range(0u, 1u << 30));
   cmd->add_option("--loop-nice", args->loop_nice,
-                  "Nice value of each member's loop thread (group file loop_nice; default -10, "
-                  "which needs root or CAP_SYS_NICE: otherwise the process's own)")
+                  "Nice value each member's loop thread (and raw UDP's receiving thread) asks "
+                  "for: group file loop_nice (default: unset, they keep the bench's nice). Lower "
+                  "than the bench's needs CAP_SYS_NICE or RLIMIT_NICE, else the lowest allowed")
       ->check(CLI::Range(-20, 19));
   cmd->add_option("--timeout", args->timeout_s, "Seconds a run may take")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object with the figures");

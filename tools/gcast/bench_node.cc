@@ -183,6 +183,10 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   double idle_cpu_s = 0;
   std::int64_t idle_at_ns = 0;
   std::thread receiver([&] {
+    // The receiving thread plays the member loop's part: the same nice.
+    if (config.loop_nice) {
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), *config.loop_nice);
+    }
     udp::ReceiveBatch batch(64, 65536);
     udp::UdpSocket& rs = config.transport == Transport::kMulticast ? group_sock : *sock;
     if (config.offload) rs.EnableGro();  // as gcast's members do
@@ -309,7 +313,7 @@ int RunNode(const NodeArgs& a) {
     out["datagrams_received"] = s.datagrams_received;
     out["send_errors"] = s.send_errors;
     out["multicast_blocked"] = s.multicast_blocked;
-    out["loop_nice"] = s.loop_nice;
+    if (s.loop_nice) out["loop_nice"] = *s.loop_nice;
     out["expected"] = expected;
   }
   // The recording thread has been joined (Shutdown, or receiver.join()).

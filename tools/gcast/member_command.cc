@@ -78,7 +78,7 @@ void PrintStats(const Member& m) {
                "%llu; data %llu, "
                "nack %llu, retransmit %llu, ack %llu, status %llu; invalid %llu, from "
                "non-members %llu, from a later view %llu, send errors %llu; retained peak %llu; "
-               "rcvbuf %u sndbuf %u; loop thread nice %d; peak RSS %.1f MiB\n",
+               "rcvbuf %u sndbuf %u; loop thread nice %s; peak RSS %.1f MiB\n",
                static_cast<unsigned long long>(e.delivered),
                static_cast<unsigned long long>(s.datagrams_sent),
                static_cast<unsigned long long>(s.packets_sent),
@@ -93,7 +93,7 @@ void PrintStats(const Member& m) {
                static_cast<unsigned long long>(e.from_later_view),
                static_cast<unsigned long long>(s.send_errors),
                static_cast<unsigned long long>(e.retained_peak), s.rcvbuf_bytes, s.sndbuf_bytes,
-               s.loop_nice, PeakRssMiB());
+               s.loop_nice ? std::to_string(*s.loop_nice).c_str() : "unknown", PeakRssMiB());
 }
 
 int RunMember(const MemberArgs& a) {
