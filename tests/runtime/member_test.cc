@@ -618,6 +618,22 @@ std::unique_ptr<Group> StartWithLoopNice(std::optional<int> nice) {
   return StartGroup(spec);
 }
 
+// Starts a one-member group whose loop asks for `ask` and checks that it
+// runs at `expect`, by its stats and (unless that is ours too) as the OS has
+// it: exactly one thread of this process at that nice.
+void ExpectLoopNice(int ask, int expect) {
+  auto g = StartWithLoopNice(ask);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->members[0]->stats().loop_nice, expect);
+  if (expect != OwnNice()) {
+    EXPECT_EQ(ThreadNiceValues().count(expect), 1u);
+  }
+  if (ask != expect) {
+    EXPECT_EQ(ThreadNiceValues().count(ask), 0u);
+  }
+  ShutdownAll(*g);
+}
+
 TEST(Member, LoopThreadKeepsItsStartersNiceUnlessLoopNiceIsSet) {
   const int own = OwnNice();
   auto unset = StartWithLoopNice(std::nullopt);
@@ -640,11 +656,7 @@ TEST(Member, LoopThreadKeepsItsNiceWhenALowerOneIsRefused) {
   if (own - 5 < -20) GTEST_SKIP() << "running at nice " << own;
   NiceLimit limit(0);  // no lowering at all without CAP_SYS_NICE
   ASSERT_TRUE(limit.ok());
-  auto g = StartWithLoopNice(own - 5);
-  ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g->members[0]->stats().loop_nice, own);
-  EXPECT_EQ(ThreadNiceValues().count(own - 5), 0u);
-  ShutdownAll(*g);
+  ExpectLoopNice(own - 5, own);
 }
 
 TEST(Member, LoopThreadTakesTheLowestNiceItsRlimitAllows) {
@@ -652,11 +664,7 @@ TEST(Member, LoopThreadTakesTheLowestNiceItsRlimitAllows) {
   if (own - 5 < -20) GTEST_SKIP() << "running at nice " << own;
   NiceLimit limit(static_cast<rlim_t>(20 - (own - 2)));  // down to own - 2
   if (!limit.ok()) GTEST_SKIP() << "cannot raise RLIMIT_NICE here (needs CAP_SYS_RESOURCE)";
-  auto g = StartWithLoopNice(own - 5);
-  ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g->members[0]->stats().loop_nice, own - 2);
-  EXPECT_EQ(ThreadNiceValues().count(own - 2), 1u);
-  ShutdownAll(*g);
+  ExpectLoopNice(own - 5, own - 2);
 }
 
 TEST(Member, LoopThreadGetsALowerNiceWithCapSysNice) {
@@ -667,11 +675,7 @@ TEST(Member, LoopThreadGetsALowerNiceWithCapSysNice) {
   if (syscall(SYS_capget, &header, caps) != 0 || (caps[0].effective & (1u << CAP_SYS_NICE)) == 0) {
     GTEST_SKIP() << "no CAP_SYS_NICE";
   }
-  auto g = StartWithLoopNice(own - 5);
-  ASSERT_NE(g, nullptr);
-  EXPECT_EQ(g->members[0]->stats().loop_nice, own - 5);
-  EXPECT_EQ(ThreadNiceValues().count(own - 5), 1u);
-  ShutdownAll(*g);
+  ExpectLoopNice(own - 5, own - 5);
 }
 
 // --- failures to start ------------------------------------------------------
