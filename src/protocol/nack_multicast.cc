@@ -696,8 +696,9 @@ class NackMulticast final : public ReliabilityLayer {
     }
     if (stable <= o.stable) return;
     o.stable = stable;
-    // Received bodies, and our own, came from the pool; one still held (a
-    // message awaiting its total order) goes back once let go of.
+    // Received bodies and our own bundles and unbundled multicasts came from
+    // the pool (Release lets go of the rest); one still held (a message
+    // awaiting its total order) goes back once let go of.
     outbox_.stats->retained -=
         o.retained.FreeUpTo(stable, [&](Body& b) { outbox_.bodies.Release(b); });
   }

@@ -5,8 +5,9 @@
 // recycled once they are stable and nobody else holds them).
 //
 // Both are bounded (kMaxBuffers/kMaxBodies and kMaxBytes): what does not fit
-// is freed as before, so a pool only ever saves allocations and never holds
-// more than its bound. Thread-safety: none; the engine's driver thread owns
+// is freed as before. BodyPool also keeps bodies released while something
+// else still held them (kMaxLingering/kMaxLingeringBytes more), to recycle
+// them once let go of. Thread-safety: none; the engine's driver thread owns
 // them (a Delivery's storage may be released on another thread, which is
 // why BodyPool::Recycle synchronises with that release before reusing it).
 #pragma once
@@ -107,15 +108,21 @@ class BodyPool {
     free_.push_back(std::move(b));
   }
 
-  // Lets go of `body`, which its caller no longer needs: recycled now if
-  // nothing else holds it, else kept until whatever does (a delivery the
-  // application has not taken yet, a message awaiting its total order) lets
-  // go too, and recycled then (Reap). At most kMaxLingering bodies and
-  // kMaxLingeringBytes wait; past either bound the oldest is simply let go
-  // of. `body` is left empty.
+  // Lets go of `body`, which its caller (the engine's last holder of it) no
+  // longer needs: recycled now if nothing else holds it, else kept until
+  // whatever does (a delivery the application has not taken yet, a message
+  // awaiting its total order) lets go too, and recycled then (Reap). At most
+  // kMaxLingering bodies and kMaxLingeringBytes (of capacity) wait; past
+  // either bound the oldest is simply let go of. A body the pool did not
+  // make is just let go of. `body` is left empty. (Two holders releasing the
+  // same body would keep each other's reference until the bound.)
   void Release(std::shared_ptr<const std::vector<std::byte>>& body) {
     if (!body) return;
-    if (body.use_count() == 1 || std::get_deleter<Pooled>(body) == nullptr) {
+    if (std::get_deleter<Pooled>(body) == nullptr) {
+      body.reset();
+      return;
+    }
+    if (body.use_count() == 1) {
       Recycle(body);
       body.reset();
       return;
@@ -127,8 +134,9 @@ class BodyPool {
   }
 
   // Recycles the oldest lingering bodies nothing else holds any more, and
-  // lets go of the oldest beyond the bounds. Take() reaps when it finds no
-  // free body; a caller may reap sooner.
+  // lets go of the oldest beyond the bounds. Only the front is looked at: a
+  // body let go of behind one still held waits its turn. Take() reaps when
+  // it finds no free body; a caller may reap sooner.
   void Reap() {
     while (!lingering_.empty() &&
            (lingering_.front().use_count() == 1 || lingering_.size() > kMaxLingering ||
@@ -150,9 +158,10 @@ class BodyPool {
   // flow-control window (8192 by default).
   static constexpr std::size_t kMaxBodies = 8192;
   static constexpr std::size_t kMaxBytes = 16u << 20;
-  // Bodies released while something else still held them: a receiver's
-  // flow-control budget's worth (what may arrive before the application
-  // drains its deliveries or the sequencer's orders come).
+  // Bodies released while something else still held them (what may arrive
+  // before the application drains its deliveries or the sequencer's orders
+  // come). Bytes count capacity: with 1 KiB bodies the byte bound binds
+  // first, at about 3,000-4,000 bodies.
   static constexpr std::size_t kMaxLingering = 8192;
   static constexpr std::size_t kMaxLingeringBytes = 4u << 20;
   std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
