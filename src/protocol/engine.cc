@@ -3,6 +3,7 @@
 #include "gcast/engine.h"
 
 #include <algorithm>
+#include <deque>
 
 #include "common/rng.h"
 #include "protocol/fragmenter.h"

@@ -13,7 +13,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <vector>
@@ -63,8 +62,8 @@ class OrderingLayer {
   }
 
   FifoQueue<Delivery> deliveries;  // to the application, in order
-  std::deque<Body> control;        // bodies to multicast
-  std::deque<MessageId> arrivals;  // application messages that arrived (if recorded)
+  FifoQueue<Body> control;         // bodies to multicast
+  FifoQueue<MessageId> arrivals;   // application messages that arrived (if recorded)
 };
 
 std::unique_ptr<OrderingLayer> MakeOrderingLayer(const EngineOptions& options, MemberId self,
