@@ -128,8 +128,7 @@ class BodyPool {
       return;
     }
     lingering_bytes_ += body->capacity();
-    lingering_.push_back(std::move(body));
-    body.reset();
+    lingering_.push_back(std::move(body));  // leaves `body` empty
     Reap();
   }
 

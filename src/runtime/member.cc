@@ -16,12 +16,9 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -31,6 +28,7 @@
 #include <unordered_map>
 
 #include "common/fifo_queue.h"
+#include "runtime/thread_nice.h"
 #include "transport/udp/socket_address.h"
 #include "transport/udp/udp_socket.h"
 
@@ -265,26 +263,9 @@ class MemberImpl final : public Member {
     delivery_cv_.notify_all();
   }
 
-  // Asks for config_.loop_nice (if set) for this, the loop's, thread: on
-  // Linux a thread's nice is its own. A lower value than the thread has
-  // needs CAP_SYS_NICE or RLIMIT_NICE; refused, the thread takes the lowest
-  // RLIMIT_NICE allows if that is lower than its own, or keeps its own.
+  // The loop's thread asks for config_.loop_nice (SetThisThreadNice).
   void SetLoopNice() {
-    const auto tid = static_cast<id_t>(gettid());
-    errno = 0;
-    const int own = getpriority(PRIO_PROCESS, tid);
-    if (errno != 0) return;  // stats_.loop_nice stays unknown
-    int nice = own;
-    if (config_.loop_nice && *config_.loop_nice != own) {
-      if (setpriority(PRIO_PROCESS, tid, *config_.loop_nice) == 0) {
-        nice = *config_.loop_nice;
-      } else if (rlimit limit{}; *config_.loop_nice < own && getrlimit(RLIMIT_NICE, &limit) == 0 &&
-                                 limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur <= 40) {
-        // RLIMIT_NICE n allows nice values down to 20 - n.
-        const int lowest = std::max(*config_.loop_nice, 20 - static_cast<int>(limit.rlim_cur));
-        if (lowest < own && setpriority(PRIO_PROCESS, tid, lowest) == 0) nice = lowest;
-      }
-    }
+    const std::optional<int> nice = SetThisThreadNice(config_.loop_nice);
     std::lock_guard lock(mutex_);
     stats_.loop_nice = nice;
   }

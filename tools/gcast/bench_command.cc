@@ -136,6 +136,12 @@ std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bo
   return s;
 }
 
+// Widens [lo, hi] to include v.
+void Widen(std::optional<int>& lo, std::optional<int>& hi, int v) {
+  lo = std::min(lo.value_or(v), v);
+  hi = std::max(hi.value_or(v), v);
+}
+
 struct RunResult {
   bool ok = false;
   double msgs_per_s = 0;  // at the slowest receiver
@@ -232,11 +238,7 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     // datagrams_sent includes those dropped (send_errors).
     r.datagrams_sent += j.value("datagrams_sent", 0ull) - j.value("send_errors", 0ull);
     r.packets_sent += j.value("packets_sent", 0ull);
-    if (j.contains("loop_nice")) {
-      const int nice = j["loop_nice"].get<int>();
-      r.loop_nice_min = std::min(r.loop_nice_min.value_or(nice), nice);
-      r.loop_nice_max = std::max(r.loop_nice_max.value_or(nice), nice);
-    }
+    if (j.contains("loop_nice")) Widen(r.loop_nice_min, r.loop_nice_max, j["loop_nice"].get<int>());
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
@@ -274,8 +276,10 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   std::uint64_t delivered_min = UINT64_MAX, expected = 0;
   std::optional<int> nice_min, nice_max;
   for (const auto& r : runs) {
-    if (r.loop_nice_min) nice_min = std::min(nice_min.value_or(*r.loop_nice_min), *r.loop_nice_min);
-    if (r.loop_nice_max) nice_max = std::max(nice_max.value_or(*r.loop_nice_max), *r.loop_nice_max);
+    if (r.loop_nice_min) {
+      Widen(nice_min, nice_max, *r.loop_nice_min);
+      Widen(nice_min, nice_max, *r.loop_nice_max);
+    }
     rate.push_back(r.msgs_per_s);
     mb.push_back(r.mb_per_s);
     p50.push_back(r.p50_us);

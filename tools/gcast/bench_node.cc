@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "gcast/config.h"
 #include "gcast/member.h"
+#include "runtime/thread_nice.h"
 #include "transport/udp/socket_address.h"
 #include "transport/udp/udp_socket.h"
 
@@ -184,9 +185,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   std::int64_t idle_at_ns = 0;
   std::thread receiver([&] {
     // The receiving thread plays the member loop's part: the same nice.
-    if (config.loop_nice) {
-      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), *config.loop_nice);
-    }
+    (void)SetThisThreadNice(config.loop_nice);
     udp::ReceiveBatch batch(64, 65536);
     udp::UdpSocket& rs = config.transport == Transport::kMulticast ? group_sock : *sock;
     if (config.offload) rs.EnableGro();  // as gcast's members do
