@@ -140,6 +140,33 @@ expect "bench --no-offload delivers every message" 0 "gcast delivered 300 .*raw 
 expect "bench --no-offload sends datagram by datagram" 0 \
   "gcast delivered [0-9]+ per send 1\.0 raw delivered [0-9]+ per send 1\.0 offload False" \
   -- tr '\n' ' ' <"$tmp/bench-no-offload.txt"
+# --rate paces the senders and reports how late they ran against their
+# schedule; with --rate-tick-us a sender ahead of it sleeps at least the
+# tick, so some message goes out at least tick - interval (1000 - 500 us)
+# late.
+"$gcast" bench --no-netns --members 3 --senders 2 --count 300 --runs 1 --json --rate 2000 \
+  --rate-tick-us 1000 >"$tmp/bench-tick.json" 2>"$tmp/bench-tick.err"
+expect "bench --rate-tick-us exits 0" 0 "" -- test "$?" -eq 0
+python3 - "$tmp/bench-tick.json" >"$tmp/bench-tick.txt" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+late = d["gcast"]["send_late_us"]
+print("rate", d["rate_per_sender"], "tick", d["rate_tick_us"], "delivered",
+      d["gcast"]["delivered_min"], "late max >= 500:", late["max"] >= 500,
+      "p99 <= max:", late["p99"] <= late["max"])
+PY
+expect "bench --rate reports the senders' lateness" 0 \
+  "rate 2000(\.0)? tick 1000 delivered 600 late max >= 500: True p99 <= max: True" \
+  -- cat "$tmp/bench-tick.txt"
+"$gcast" bench --no-netns --members 3 --senders 1 --count 200 --runs 1 --rate 4000 \
+  >"$tmp/bench-rate.txt" 2>"$tmp/bench-rate.err"
+expect "bench --rate prints the senders' lateness" 0 \
+  "senders late against their --rate schedule: p99 [0-9]+ us, max [0-9]+ us" -- \
+  cat "$tmp/bench-rate.txt"
+expect "bench without --rate reports no lateness" 1 "" -- grep -q send_late_us "$tmp/bench.json"
+expect "bench --rate-tick-us needs --rate" 2 "requires --rate" -- \
+  "$gcast" bench --no-netns --rate-tick-us 100
+expect "bench refuses a negative rate" 2 "not in range" -- "$gcast" bench --no-netns --rate -1
 # --loop-nice reaches every member's loop thread (a higher nice than ours
 # needs no privilege), and the summary says which nice the loops ran at.
 higher=$(($(nice) + 3))

@@ -44,6 +44,7 @@ struct BenchArgs {
   std::uint64_t count = 200000;
   double loss = 0;
   double rate = 0;
+  std::uint32_t rate_tick_us = 0;
   bool raw = false;
   bool baseline = false;
   std::uint32_t runs = 5;
@@ -147,6 +148,9 @@ struct RunResult {
   double msgs_per_s = 0;  // at the slowest receiver
   double mb_per_s = 0;
   double p50_us = 0, p99_us = 0, p999_us = 0;  // worst receiver
+  // --rate: how late the senders' multicasts were against their schedule
+  // (worst sender), which the latency above, stamped at the send, omits.
+  std::optional<double> late_p99_us, late_max_us;
   std::uint64_t nacks = 0, retransmissions = 0, delivered_min = 0, expected = 0;
   double peak_rss_mib = 0;
   double cpu_s = 0;       // CPU time of all members' processes during the run
@@ -182,6 +186,8 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
                                  std::to_string(a.payload_bytes),
                                  std::string("--rate"),
                                  std::to_string(a.rate),
+                                 std::string("--rate-tick-us"),
+                                 std::to_string(a.rate_tick_us),
                                  std::string("--start-at-ns"),
                                  std::to_string(start_at),
                                  std::string("--timeout"),
@@ -242,6 +248,10 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
+    if (const auto& late = j["pacer_late"]; late.is_object()) {
+      r.late_p99_us = std::max(r.late_p99_us.value_or(0), late.value("p99_us", 0.0));
+      r.late_max_us = std::max(r.late_max_us.value_or(0), late.value("max_us", 0.0));
+    }
     const bool is_sender = j.value("sender", false);
     if (is_sender && a.senders == 1) continue;  // a lone sender receives nothing from others
     const std::uint64_t delivered = j.value("delivered", 0ull);
@@ -275,7 +285,12 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, cores, per_send;
   std::uint64_t delivered_min = UINT64_MAX, expected = 0;
   std::optional<int> nice_min, nice_max;
+  std::vector<double> late_p99, late_max;
   for (const auto& r : runs) {
+    if (r.late_p99_us) {
+      late_p99.push_back(*r.late_p99_us);
+      late_max.push_back(*r.late_max_us);
+    }
     if (r.loop_nice_min) {
       Widen(nice_min, nice_max, *r.loop_nice_min);
       Widen(nice_min, nice_max, *r.loop_nice_max);
@@ -316,6 +331,10 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   // gcast only: the loop threads' nice values, lowest and highest over the
   // members and runs (they differ only if the OS refused some).
   if (nice_min) j["loop_nice"] = {{"min", *nice_min}, {"max", *nice_max}};
+  // --rate only: the senders' lateness against their schedule (multicast
+  // called this long after the message was due; the slowest sender's p99
+  // and maximum, medians over the runs).
+  if (!late_p99.empty()) j["send_late_us"] = {{"p99", Median(late_p99)}, {"max", Median(late_max)}};
   return j;
 }
 
@@ -333,6 +352,10 @@ void PrintSummary(const std::string& label, const nlohmann::json& s,
       s["cpu_cores"].get<double>(), s["datagrams_per_send"].get<double>(),
       static_cast<unsigned long long>(s["delivered_min"].get<std::uint64_t>()),
       static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));
+  if (s.contains("send_late_us")) {
+    std::printf("       senders late against their --rate schedule: p99 %.0f us, max %.0f us\n",
+                s["send_late_us"]["p99"].get<double>(), s["send_late_us"]["max"].get<double>());
+  }
   if (s.contains("loop_nice")) {
     const int lo = s["loop_nice"]["min"].get<int>(), hi = s["loop_nice"]["max"].get<int>();
     const std::string asked =
@@ -445,6 +468,8 @@ int RunBench(const BenchArgs& a) {
   out["payload_bytes"] = a.payload_bytes;
   out["count"] = a.count;
   out["loss_percent"] = a.loss;
+  out["rate_per_sender"] = a.rate;  // 0: as fast as flow control allows
+  out["rate_tick_us"] = a.rate_tick_us;
   out["transport"] = multicast ? "multicast" : "unicast";
   out["netns"] = env.netns;
   out["offload"] = !a.no_offload;
@@ -506,7 +531,15 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--count", args->count, "Messages per sender")->capture_default_str();
   cmd->add_option("--loss", args->loss, "Random loss in percent at every member (root)")
       ->check(CLI::Range(0.0, 50.0));
-  cmd->add_option("--rate", args->rate, "Messages/s per sender (default: as fast as possible)");
+  CLI::Option* rate =
+      cmd->add_option("--rate", args->rate, "Messages/s per sender (default: as fast as possible)")
+          ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--rate-tick-us", args->rate_tick_us,
+                  "With --rate: a sender ahead of its schedule sleeps at least this long, then "
+                  "multicasts every message due by then (bursts, as from an application's tick; "
+                  "default 0: each message as it falls due)")
+      ->check(CLI::Range(0u, 1'000'000u))
+      ->needs(rate);
   cmd->add_flag("--raw", args->raw, "Plain UDP only (the baseline), no gcast");
   cmd->add_flag("--baseline", args->baseline,
                 "Alternate raw UDP and gcast runs and report gcast as a ratio of raw");

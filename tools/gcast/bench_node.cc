@@ -36,6 +36,7 @@ struct NodeArgs {
   std::uint64_t count = 100000;
   std::uint32_t payload_bytes = 1024;
   double rate = 0;
+  std::int64_t rate_tick_us = 0;
   bool raw = false;
   std::int64_t start_at_ns = 0;
   double timeout_s = 60;
@@ -56,6 +57,15 @@ void Fill(std::vector<std::byte>& p, std::uint32_t sender, std::uint64_t seq) {
 // on_delivery, or the raw receiver thread) and read by others only through
 // delivered_atomic until that thread has been joined: no lock per delivery.
 struct Recorder {
+  static constexpr std::size_t kMaxSamples = 4'000'000;
+  // Room for `expected` samples (at most kMaxSamples), its pages touched
+  // now: growing the vector during the run copied it and faulted in fresh
+  // pages on the loop thread, stalling every member at once (at 2^19
+  // deliveries a 10-20 ms stall, 1% of a 3 s run's deliveries late).
+  explicit Recorder(std::uint64_t expected) {
+    latency_ns.resize(std::min<std::uint64_t>(expected, kMaxSamples));
+    latency_ns.clear();
+  }
   std::vector<std::uint32_t> latency_ns;  // capped at 4.29 s
   std::uint64_t delivered = 0;
   std::uint64_t bytes = 0;
@@ -72,7 +82,7 @@ struct Recorder {
     ++delivered;
     bytes += payload.size();
     const std::int64_t lat = std::clamp<std::int64_t>(now - sent, 0, 0xFFFFFFFF);
-    if (latency_ns.size() < 4'000'000) latency_ns.push_back(static_cast<std::uint32_t>(lat));
+    if (latency_ns.size() < kMaxSamples) latency_ns.push_back(static_cast<std::uint32_t>(lat));
     delivered_atomic.store(delivered, std::memory_order_relaxed);
   }
 };
@@ -132,21 +142,48 @@ nlohmann::json LatencyJson(std::vector<std::uint32_t>& v) {
   j["p50_us"] = pct(0.50);
   j["p99_us"] = pct(0.99);
   j["p999_us"] = pct(0.999);
+  j["max_us"] = static_cast<double>(*std::max_element(v.begin(), v.end())) / 1000.0;
   return j;
 }
 
-// Paces a sender at `rate` messages per second (0: no pacing).
+// Paces a sender at `rate` messages per second (0: no pacing): message i
+// is due at start_ns + i / rate. With a tick, a sender that finds its next
+// message not yet due sleeps at least tick_ns, then sends every message due
+// by then (bursts, as from an application's own tick). Records how late
+// each message was against its schedule, which the latency stamped at the
+// send leaves out.
 class Pacer {
  public:
-  explicit Pacer(double rate) : interval_ns_(rate > 0 ? 1e9 / rate : 0), start_(MonotonicNs()) {}
+  Pacer(double rate, std::int64_t tick_ns, std::uint64_t count, std::int64_t start_ns)
+      : interval_ns_(rate > 0 ? 1e9 / rate : 0), tick_ns_(tick_ns), start_(start_ns) {
+    if (interval_ns_ > 0) {  // room, its pages touched (see Recorder)
+      late_ns_.resize(std::min<std::uint64_t>(count, Recorder::kMaxSamples));
+      late_ns_.clear();
+    }
+  }
   void Wait(std::uint64_t i) {
     if (interval_ns_ <= 0) return;
-    SleepUntilNs(start_ + static_cast<std::int64_t>(interval_ns_ * static_cast<double>(i)));
+    const std::int64_t due = Due(i);
+    std::int64_t now = MonotonicNs();
+    if (now < due) {
+      SleepUntilNs(std::max(due, now + tick_ns_));
+      now = MonotonicNs();
+    }
+    if (late_ns_.size() < Recorder::kMaxSamples) {
+      late_ns_.push_back(
+          static_cast<std::uint32_t>(std::clamp<std::int64_t>(now - due, 0, 0xFFFFFFFF)));
+    }
   }
+  std::vector<std::uint32_t>& late_ns() { return late_ns_; }
 
  private:
+  std::int64_t Due(std::uint64_t i) const {
+    return start_ + static_cast<std::int64_t>(interval_ns_ * static_cast<double>(i));
+  }
   double interval_ns_;
+  std::int64_t tick_ns_;
   std::int64_t start_;
+  std::vector<std::uint32_t> late_ns_;
 };
 
 int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann::json& out) {
@@ -215,6 +252,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
       }
     }
   });
+  Pacer pacer(sender ? a.rate : 0, a.rate_tick_us * 1000, a.count, a.start_at_ns);
   SleepUntilNs(a.start_at_ns);
   const CpuMeter cpu;
   udp::SendCounts counts;
@@ -222,7 +260,6 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   if (sender) {
     std::vector<std::vector<std::byte>> payloads(64, std::vector<std::byte>(a.payload_bytes));
     std::vector<udp::OutDatagram> batch;
-    Pacer pacer(a.rate);
     for (std::uint64_t i = 0; i < a.count;) {
       batch.clear();
       const std::uint64_t n =
@@ -239,6 +276,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
       datagrams_sent += sock->Send(batch, counts);
       i += n;
     }
+    if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
   }
   const double sent_cpu_s = CpuSeconds();
   const std::int64_t sent_at_ns = MonotonicNs();
@@ -266,7 +304,7 @@ int RunNode(const NodeArgs& a) {
     std::cerr << "bench-node: --payload-bytes must be at least " << kHeader << "\n";
     return 2;
   }
-  Recorder rec;
+  Recorder rec(static_cast<std::uint64_t>(a.senders) * a.count);
   nlohmann::json out;
   out["id"] = a.id;
   const bool sender = a.id < a.senders;
@@ -283,11 +321,11 @@ int RunNode(const NodeArgs& a) {
       return 2;
     }
     const std::uint64_t expected = a.senders * a.count;
+    Pacer pacer(sender ? a.rate : 0, a.rate_tick_us * 1000, a.count, a.start_at_ns);
     SleepUntilNs(a.start_at_ns);
     const CpuMeter cpu;
     if (sender) {
       std::vector<std::byte> payload(a.payload_bytes);
-      Pacer pacer(a.rate);
       for (std::uint64_t i = 0; i < a.count; ++i) {
         pacer.Wait(i);
         Fill(payload, a.id, i + 1);
@@ -297,6 +335,7 @@ int RunNode(const NodeArgs& a) {
           break;
         }
       }
+      if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
     }
     const std::int64_t deadline = MonotonicNs() + static_cast<std::int64_t>(a.timeout_s * 1e9);
     while (rec.delivered_atomic.load() < expected && MonotonicNs() < deadline) {
@@ -340,6 +379,7 @@ void AddBenchNodeCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--count", args->count);
   cmd->add_option("--payload-bytes", args->payload_bytes);
   cmd->add_option("--rate", args->rate);
+  cmd->add_option("--rate-tick-us", args->rate_tick_us);
   cmd->add_flag("--raw", args->raw);
   cmd->add_option("--start-at-ns", args->start_at_ns)->required();
   cmd->add_option("--timeout", args->timeout_s);
