@@ -328,6 +328,7 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   j["delivered_min"] = delivered_min;
   j["expected_per_receiver"] = expected;
   j["all_runs_msgs_per_s"] = rate;
+  j["all_runs_p99_us"] = p99;  // the spread: p99 varies several-fold between runs here
   // gcast only: the loop threads' nice values, lowest and highest over the
   // members and runs (they differ only if the OS refused some).
   if (nice_min) j["loop_nice"] = {{"min", *nice_min}, {"max", *nice_max}};
