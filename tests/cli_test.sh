@@ -186,6 +186,17 @@ expect "bench refuses a nice out of range" 2 "not in range -20 to 19" -- \
   "$gcast" bench --no-netns --loop-nice 20
 expect "bench --segment-at-veth needs namespaces" 2 "needs network namespaces" -- \
   "$gcast" bench --no-netns --segment-at-veth
+expect "bench refuses a --timer without a value" 2 "wants NAME=DURATION" -- \
+  "$gcast" bench --no-netns --timer nack_delay_max
+expect "bench refuses an unknown --timer" 2 "timers.foo: unknown key" -- \
+  "$gcast" bench --no-netns --timer foo=1ms
+expect "bench checks --timer combinations like a group file" 2 "must be >= nack_delay_min" -- \
+  "$gcast" bench --no-netns --timer nack_delay_min=5ms --timer nack_delay_max=1ms
+"$gcast" bench --no-netns --members 3 --senders 1 --count 200 --runs 1 --json \
+  --timer nack_delay_max=2ms --timer repair_delay_min=200us >"$tmp/bench-timer.json" 2>&1
+expect "bench --timer runs and records the timers" 0 \
+  '"delivered_min":200.*"timers":\["nack_delay_max=2ms","repair_delay_min=200us"\]' -- \
+  cat "$tmp/bench-timer.json"
 expect "bench refuses a bad payload size" 2 "payload-bytes" -- \
   "$gcast" bench --no-netns --payload-bytes 4
 

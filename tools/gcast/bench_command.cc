@@ -58,6 +58,7 @@ struct BenchArgs {
   bool segment_at_veth = false;                  // gso_max_segs 1 on every member's veth
   std::optional<std::uint32_t> in_flight_bytes;  // unset: the group default
   std::optional<int> loop_nice;                  // unset: the loops keep their nice
+  std::vector<std::string> timers;               // NAME=DURATION, into the group file's [timers]
 };
 
 struct Env {
@@ -127,8 +128,11 @@ std::string GroupFile(const BenchArgs& a, const Env& env, std::uint32_t self, bo
        "\nsocket_buffer_bytes = 8388608\n";
   if (a.bundle_bytes > 0) s += "bundle_bytes = " + std::to_string(a.bundle_bytes) + "\n";
   if (a.in_flight_bytes) s += "max_in_flight_bytes = " + std::to_string(*a.in_flight_bytes) + "\n";
-  if (a.datagram_bytes > 0) {
-    s += "[timers]\nmax_datagram_bytes = " + std::to_string(a.datagram_bytes) + "\n";
+  if (a.datagram_bytes > 0 || !a.timers.empty()) s += "[timers]\n";
+  if (a.datagram_bytes > 0) s += "max_datagram_bytes = " + std::to_string(a.datagram_bytes) + "\n";
+  for (const std::string& t : a.timers) {  // NAME=DURATION, checked in RunBench
+    const auto eq = t.find('=');
+    s += t.substr(0, eq) + " = \"" + t.substr(eq + 1) + "\"\n";
   }
   for (std::uint32_t i = 0; i < env.n; ++i) {
     s += "[[member]]\nid = " + std::to_string(i) + "\naddress = \"" + addr(i) +
@@ -401,6 +405,19 @@ int RunBench(const BenchArgs& a) {
     if (!env.netns) return fail("multicast needs root: members run in network namespaces");
     multicast = true;
   }
+  for (const std::string& t : a.timers) {
+    const auto eq = t.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == t.size() ||
+        t.find_first_of("\"\n[]") != std::string::npos) {
+      return fail("--timer wants NAME=DURATION (e.g. nack_delay_max=1ms), not '" + t + "'");
+    }
+  }
+  // The group file every member will load, checked here: a bad --timer (or
+  // combination) is refused before any namespace is set up.
+  if (auto c = ParseGroupConfig(GroupFile(a, env, 0, multicast), "the bench's group file");
+      !c.ok()) {
+    return fail(c.status().message());
+  }
   char tmpl[] = "/tmp/gcast-bench-XXXXXX";
   if (!mkdtemp(tmpl)) return fail("cannot make a temporary directory");
   env.dir = tmpl;
@@ -476,6 +493,7 @@ int RunBench(const BenchArgs& a) {
   out["offload"] = !a.no_offload;
   out["segment_at_veth"] = a.segment_at_veth;
   out["loop_nice_requested"] = a.loop_nice ? nlohmann::json(*a.loop_nice) : nlohmann::json();
+  out["timers"] = a.timers;  // as given with --timer
   if (!gc.empty()) out["gcast"] = Summarise(gc);
   if (!raw.empty()) out["raw"] = Summarise(raw);
   if (!gc.empty() && !raw.empty() && out["raw"]["msgs_per_s"].get<double>() > 0) {
@@ -567,6 +585,12 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
          "Flow control: bytes in flight to a member, shared by the senders (default 6 MiB, 3/4 "
          "of the 8 MiB socket buffers; 0: no byte limit)")
       ->check(CLI::Range(0u, 1u << 30));
+  cmd->add_option("--timer", args->timers,
+                  "NAME=DURATION: a group-file timer for every member, e.g. --timer "
+                  "nack_delay_max=1ms (repeatable; the [timers] keys of a group file: rto, "
+                  "nack_delay_min, nack_delay_max, nack_retry, repair_delay_min, status_interval, "
+                  "...; default: the group defaults)")
+      ->take_all();
   cmd->add_option("--loop-nice", args->loop_nice,
                   "Nice value each member's loop thread (and raw UDP's receiving thread) asks "
                   "for: group file loop_nice (default: unset, they keep the bench's nice). Lower "
