@@ -65,6 +65,8 @@ struct EngineOptions {
   Duration rto = std::chrono::milliseconds(40);       // default 40ms
   Duration rto_max = std::chrono::milliseconds(640);  // default 640ms
   // Delayed ack on 1:1 channels: acks wait this long to be piggybacked or batched.
+  // ip: after a burst (1/16 of a window) a sender that sent nothing new, and
+  // a receiver that delivered nothing, for this long send a STATUS at once.
   Duration ack_delay = std::chrono::milliseconds(2);  // default 2ms
 
   // NACK protocol (ip). A receiver that sees a gap waits a random time in

@@ -26,8 +26,10 @@
 // plus a back-off and stand down when a repair for the same message goes by,
 // so a crashed origin's messages are still repaired, by one survivor.
 // Tail loss: members holding unstable messages, or whose ack vector changed,
-// announce STATUS (highest sent + ack vector) at most once per status
-// interval, which grows with the group like RTCP's report interval.
+// announce STATUS (highest sent + ack vector) once per status interval,
+// which grows with the group like RTCP's report interval, and sooner after a
+// burst: receivers every quarter window and once deliveries pause, senders
+// once first sends pause (ack_delay).
 // Stability: acks_[m][o] is how far member m has everything of origin o;
 // messages of o at or below min over m are freed. Thread-safety: none.
 #include <algorithm>
@@ -169,7 +171,7 @@ class NackMulticast final : public ReliabilityLayer {
     if (!backlog_.empty() || !WindowOpen(seq, body->size())) {
       backlog_.push_back(seq);  // flow control: sent when acks open the window
     } else {
-      TransmitNew(seq, *body);
+      TransmitNew(seq, *body, now);
     }
     outbox_.deliveries.push_back(RDelivery{self_, seq, std::move(body)});
     ArmStatus(now);
@@ -279,13 +281,11 @@ class NackMulticast final : public ReliabilityLayer {
       UpdateStability();
       CountSenders(now);
       if (!backlog_.empty()) UpdateOwnAcked(now);
-      if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) {
-        SendStatus();
-        ack_changed_ = false;
-        owe_status_ = false;
-      }
+      if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) SendStatus();
       ArmStatus(now);
     }
+    if (auto due = IdleAckDue(); due && *due <= now) SendStatus();
+    if (auto due = TailProbeDue(); due && *due <= now) SendStatus();
   }
 
   std::optional<TimePoint> NextDeadline() const override {
@@ -293,6 +293,8 @@ class NackMulticast final : public ReliabilityLayer {
     auto consider = [&](TimePoint t) {
       if (!next || t < *next) next = t;
     };
+    if (auto due = IdleAckDue()) consider(*due);
+    if (auto due = TailProbeDue()) consider(*due);
     for (std::uint32_t o : nack_armed_) consider(*origins_[o].nack_due);
     for (const auto& [key, due] : pending_repairs_) consider(due);
     return next;
@@ -366,13 +368,18 @@ class NackMulticast final : public ReliabilityLayer {
       ack_changed_ = true;
       ++unacked_arrivals_;
       unacked_arrival_bytes_ += (*body)->size();
+      Unacked& u = unacked_by_origin_[m.origin.value];
+      if (u.epoch != unacked_epoch_) u = Unacked{0, 0, unacked_epoch_};
+      u.Add((*body)->size());
+      unacked_max_.messages = std::max(unacked_max_.messages, u.messages);
+      unacked_max_.bytes = std::max(unacked_max_.bytes, u.bytes);
+      last_delivery_ = now;
     }
     acks_[self_.value][m.origin.value] = std::min(o.delivered, ack_limit_[m.origin.value]);
     if (unacked_arrivals_ >= std::max<std::uint64_t>(1, options_.max_in_flight_messages / 4) ||
         (options_.max_in_flight_bytes > 0 &&
          unacked_arrival_bytes_ >= std::max<std::uint64_t>(1, ByteWindow() / 4))) {
       SendStatus();  // a fast sender's window must not wait for the status interval
-      ack_changed_ = false;
     }
     outbox_.stats->held_back = CountHeldBack();
     CheckGaps(m.origin.value, now);
@@ -671,6 +678,55 @@ class NackMulticast final : public ReliabilityLayer {
     batch.clear();
   }
 
+  // Messages and their bytes, for the early STATUS after a burst.
+  struct Unacked {
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t epoch = 0;
+    void Add(std::size_t b) {
+      ++messages;
+      bytes += b;
+    }
+  };
+  static constexpr std::uint64_t kBurstMessages = 8;
+
+  // Our acks went out (a STATUS, or data carrying the whole ack vector).
+  void AcksSent() {
+    unacked_arrivals_ = 0;
+    unacked_arrival_bytes_ = 0;
+    ++unacked_epoch_;
+    unacked_max_ = Unacked{};
+  }
+
+  // Early STATUS after a burst (docs/design/nack.md, "Early STATUS after a
+  // burst"). Whether `u`, one origin's messages, is a burst: at least
+  // kBurstMessages and 1/16 of a sender's window share, in messages or
+  // bytes. Sparse traffic (and tiny windows) stay on the status timer.
+  bool IsBurst(const Unacked& u) const {
+    if (u.messages < kBurstMessages) return false;
+    return u.messages >= options_.max_in_flight_messages / 16 ||
+           (options_.max_in_flight_bytes > 0 && u.bytes >= ByteWindow() / 16);
+  }
+
+  // Idle ack: a receiver that delivered a burst of one origin's messages
+  // without acking it and then nothing for ack_delay sends its STATUS at
+  // once. A sender whose window is full sends nothing more, so the
+  // quarter-window ack in OnMessage may never come (a repaired hole often
+  // delivers less than a quarter) and it would wait for the status timer.
+  std::optional<TimePoint> IdleAckDue() const {
+    if (!last_delivery_ || !IsBurst(unacked_max_)) return std::nullopt;
+    return *last_delivery_ + options_.ack_delay;
+  }
+
+  // Tail probe: a sender that first-sent a burst since its last STATUS, not
+  // all of it acked yet, and then nothing new for ack_delay announces its
+  // highest seq at once, so that a loss among its last messages (which no
+  // later data reveals) is NACKed now rather than after the status timer.
+  std::optional<TimePoint> TailProbeDue() const {
+    if (!last_new_ || !IsBurst(unannounced_)) return std::nullopt;
+    return *last_new_ + options_.ack_delay;
+  }
+
   void ArmStatus(TimePoint now) {
     if (status_due_) return;
     if (!ack_changed_ && !owe_status_ && outbox_.stats->retained == 0) return;
@@ -738,8 +794,7 @@ class NackMulticast final : public ReliabilityLayer {
     if (n > 0) ack_rotation_ = (ack_rotation_ + piggyback_.size()) % n;
     if (piggyback_.size() == n) {  // all of it rode along
       ack_changed_ = false;
-      unacked_arrivals_ = 0;
-      unacked_arrival_bytes_ = 0;
+      AcksSent();
     }
     std::vector<std::byte> bytes = outbox_.buffers.Take();
     wire::EncodeIpData(bytes, self_, seq, piggyback_, body);
@@ -764,10 +819,13 @@ class NackMulticast final : public ReliabilityLayer {
       }
       std::vector<std::byte> bytes = outbox_.buffers.Take();
       wire::EncodeStatus(bytes, self_, highest_transmitted_, outbox_.stats->retained, piggyback_);
-      unacked_arrivals_ = 0;
-      unacked_arrival_bytes_ = 0;
       outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
     } while (i < ack_vector_.size());
+    // Everything a STATUS says: our acks (owed or changed) and our highest seq.
+    ack_changed_ = false;
+    owe_status_ = false;
+    AcksSent();
+    unannounced_ = Unacked{};
   }
 
   // Flow control: how far every member has our messages; transmits the
@@ -779,6 +837,7 @@ class NackMulticast final : public ReliabilityLayer {
       if (m != self_.value && !silent && in_view_[m]) min = std::min(min, acks_[m][self_.value]);
     }
     own_acked_min_ = std::max(own_acked_min_, min);
+    if (own_acked_min_ >= highest_transmitted_) unannounced_ = Unacked{};  // no tail to probe
     CountSenders(now);
     for (; in_flight_floor_ < own_acked_min_ && !in_flight_sizes_.empty(); ++in_flight_floor_) {
       in_flight_bytes_ -= in_flight_sizes_.front();
@@ -792,7 +851,7 @@ class NackMulticast final : public ReliabilityLayer {
       GCAST_ASSERT(body != nullptr);
       if (!WindowOpen(seq, (*body)->size())) break;
       backlog_.pop_front();
-      TransmitNew(seq, **body);
+      TransmitNew(seq, **body, now);
     }
   }
 
@@ -832,10 +891,12 @@ class NackMulticast final : public ReliabilityLayer {
 
   // First transmission of an own message: counted in flight until every
   // member acks it. Own messages go out in seq order.
-  void TransmitNew(std::uint64_t seq, std::span<const std::byte> body) {
+  void TransmitNew(std::uint64_t seq, std::span<const std::byte> body, TimePoint now) {
     GCAST_ASSERT(seq == in_flight_floor_ + in_flight_sizes_.size() + 1);
     in_flight_sizes_.push_back(static_cast<std::uint32_t>(body.size()));
     in_flight_bytes_ += body.size();
+    last_new_ = now;
+    unannounced_.Add(body.size());
     TransmitData(seq, body);
   }
 
@@ -856,6 +917,14 @@ class NackMulticast final : public ReliabilityLayer {
   // Messages delivered since our ack vector last went out in full.
   std::uint64_t unacked_arrivals_ = 0;
   std::uint64_t unacked_arrival_bytes_ = 0;
+  // Per origin: delivered since our acks last went out (entries of an older
+  // epoch count as zero), and the largest of them.
+  std::vector<Unacked> unacked_by_origin_ = std::vector<Unacked>(options_.members);
+  std::uint64_t unacked_epoch_ = 0;
+  Unacked unacked_max_;
+  std::optional<TimePoint> last_delivery_;        // of any origin's message
+  Unacked unannounced_;                           // own messages first sent since our last STATUS
+  std::optional<TimePoint> last_new_;             // an own message's first transmission
   std::vector<wire::AckEntry> ack_vector_;        // scratch, reused
   std::vector<wire::AckEntry> piggyback_;         // scratch, reused
   std::vector<wire::NackRange> nack_batch_;       // scratch, reused

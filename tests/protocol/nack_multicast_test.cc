@@ -256,6 +256,64 @@ TEST(NackMulticast, ASenderStopsAtItsByteWindowAndReceiversAckEveryQuarterOfIt) 
   EXPECT_EQ(g.CountSent(PacketKind::kRetransmit), 0u);
 }
 
+// Idle ack: a receiver that delivered a burst (8 messages and 1/16 of the
+// sender's window share) without acking it acks once its deliveries pause
+// for ack_delay, not at the status interval (a sender whose window is full
+// would wait for that).
+TEST(NackMulticast, ReceiversAckAPausedBurstAfterTheAckDelay) {
+  EngineOptions options = IpOptions();
+  // A receiver counts itself and the sender as sending: its share of the
+  // window is 8,000 bytes (1/16: 500, 1/4: 2,000).
+  options.max_in_flight_bytes = 16000;
+  ASSERT_LT(options.ack_delay + milliseconds(1), options.status_interval * 3 / 4);
+  Group g(options);
+  const std::string payload(100, 'x');
+  for (int i = 0; i < 15; ++i) g.Multicast(0, payload);  // ~1,600 bytes of bodies
+  g.Flush();
+  for (std::uint32_t m = 0; m < 3; ++m) EXPECT_EQ(g.delivered[m].size(), 15u) << "member " << m;
+  EXPECT_EQ(g[0].unstable_own(), 15u);  // below the quarter window: no ack yet
+  g.RunFor(options.ack_delay + milliseconds(1));
+  EXPECT_EQ(g[0].unstable_own(), 0u);
+  for (std::uint32_t m = 1; m < 3; ++m) {
+    const auto statuses = g.SentOf(PacketKind::kStatus, m);
+    ASSERT_FALSE(statuses.empty()) << "member " << m;
+    EXPECT_EQ(statuses[0].at, kTimeZero + options.ack_delay) << "member " << m;
+  }
+  // Fewer than 8 messages wait for the status timer as before, however
+  // large: 5 x 200 bytes is more than 1/16 of the share and less than 1/4
+  // (a receiver may count three senders by now: a share of 5,333 bytes).
+  g.RunFor(options.status_interval * 3);
+  const std::size_t statuses = g.CountSent(PacketKind::kStatus);
+  const std::string large(200, 'y');
+  for (int i = 0; i < 5; ++i) g.Multicast(0, large);
+  g.Flush();
+  g.RunFor(options.ack_delay + milliseconds(1));
+  EXPECT_EQ(g.CountSent(PacketKind::kStatus), statuses);
+  EXPECT_EQ(g[0].unstable_own(), 5u);
+}
+
+// Tail probe: a sender that first-sent a burst and then nothing for
+// ack_delay announces its highest seq, so a receiver that lost the last
+// message NACKs it then, not after the status interval.
+TEST(NackMulticast, ALossAtTheEndOfABurstIsAnnouncedAfterTheAckDelay) {
+  EngineOptions options = IpOptions(2);  // no other receiver's ack reveals it
+  options.max_in_flight_bytes = 16000;
+  Group g(options);
+  g.drop = [](const InFlight& p) { return IsDataOf(p, 0, 1, 20); };
+  const std::string payload(100, 'x');
+  for (int i = 0; i < 20; ++i) g.Multicast(0, payload);
+  g.Flush();
+  EXPECT_EQ(g.delivered[1].size(), 19u);
+  const Duration by =
+      options.ack_delay + options.nack_delay_max + options.repair_delay_min + milliseconds(1);
+  ASSERT_LT(by, options.status_interval * 3 / 4);  // the earliest status timer
+  g.RunFor(by);
+  EXPECT_EQ(g.delivered[1].size(), 20u);
+  const auto statuses = g.SentOf(PacketKind::kStatus, 0);
+  ASSERT_FALSE(statuses.empty());
+  EXPECT_EQ(statuses[0].at, kTimeZero + options.ack_delay);
+}
+
 TEST(NackMulticast, MembersSendingAtOnceShareTheByteWindow) {
   EngineOptions options = IpOptions();
   options.max_in_flight_bytes = 2100;  // ten 100-byte bodies each for two senders
