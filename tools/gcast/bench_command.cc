@@ -20,6 +20,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -252,9 +253,9 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
-    if (const auto& late = j["pacer_late"]; late.is_object()) {
-      r.late_p99_us = std::max(r.late_p99_us.value_or(0), late.value("p99_us", 0.0));
-      r.late_max_us = std::max(r.late_max_us.value_or(0), late.value("max_us", 0.0));
+    if (auto late = j.find("pacer_late"); late != j.end() && late->is_object()) {
+      r.late_p99_us = std::max(r.late_p99_us.value_or(0), late->value("p99_us", 0.0));
+      r.late_max_us = std::max(r.late_max_us.value_or(0), late->value("max_us", 0.0));
     }
     const bool is_sender = j.value("sender", false);
     if (is_sender && a.senders == 1) continue;  // a lone sender receives nothing from others
@@ -405,12 +406,21 @@ int RunBench(const BenchArgs& a) {
     if (!env.netns) return fail("multicast needs root: members run in network namespaces");
     multicast = true;
   }
+  if (!(a.rate == 0 || (a.rate >= 0.01 && a.rate <= 1e9))) {
+    return fail("--rate must be 0 (as fast as possible) or in [0.01, 1e9] messages/s");
+  }
+  if (a.rate_tick_us > 0 && a.rate == 0) return fail("--rate-tick-us needs a --rate above 0");
+  std::set<std::string> timer_keys;
   for (const std::string& t : a.timers) {
     const auto eq = t.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == t.size() ||
-        t.find_first_of("\"\n[]") != std::string::npos) {
+        t.find_first_of("\"\n\r[]#\\") != std::string::npos) {
       return fail("--timer wants NAME=DURATION (e.g. nack_delay_max=1ms), not '" + t + "'");
     }
+    const std::string key = t.substr(0, eq);
+    if (key == "max_datagram_bytes") return fail("--timer: use --datagram-bytes");
+    if (key == "primary_component") return fail("--timer takes durations, not primary_component");
+    if (!timer_keys.insert(key).second) return fail("--timer " + key + " given twice");
   }
   // The group file every member will load, checked here: a bad --timer (or
   // combination) is refused before any namespace is set up.
@@ -587,9 +597,10 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
       ->check(CLI::Range(0u, 1u << 30));
   cmd->add_option("--timer", args->timers,
                   "NAME=DURATION: a group-file timer for every member, e.g. --timer "
-                  "nack_delay_max=1ms (repeatable; the [timers] keys of a group file: rto, "
-                  "nack_delay_min, nack_delay_max, nack_retry, repair_delay_min, status_interval, "
-                  "...; default: the group defaults)")
+                  "nack_delay_max=1ms (repeatable; NAME: rto, rto_max, ack_delay, nack_delay_min, "
+                  "nack_delay_max, nack_retry, repair_delay_min, repair_delay_max, "
+                  "status_interval, heartbeat_interval, suspect_timeout; default: the group "
+                  "defaults)")
       ->take_all();
   cmd->add_option("--loop-nice", args->loop_nice,
                   "Nice value each member's loop thread (and raw UDP's receiving thread) asks "

@@ -169,14 +169,26 @@ class Pacer {
       SleepUntilNs(std::max(due, now + tick_ns_));
       now = MonotonicNs();
     }
-    if (late_ns_.size() < Recorder::kMaxSamples) {
-      late_ns_.push_back(
-          static_cast<std::uint32_t>(std::clamp<std::int64_t>(now - due, 0, 0xFFFFFFFF)));
-    }
+    Record(now - due);
+  }
+  // Whether message i is due now (always, unpaced); if so, records it as Wait does.
+  bool TakeIfDue(std::uint64_t i) {
+    if (interval_ns_ <= 0) return true;
+    const std::int64_t due = Due(i);
+    const std::int64_t now = MonotonicNs();
+    if (now < due) return false;
+    Record(now - due);
+    return true;
   }
   std::vector<std::uint32_t>& late_ns() { return late_ns_; }
 
  private:
+  void Record(std::int64_t late_ns) {
+    if (late_ns_.size() < Recorder::kMaxSamples) {
+      late_ns_.push_back(
+          static_cast<std::uint32_t>(std::clamp<std::int64_t>(late_ns, 0, 0xFFFFFFFF)));
+    }
+  }
   std::int64_t Due(std::uint64_t i) const {
     return start_ + static_cast<std::int64_t>(interval_ns_ * static_cast<double>(i));
   }
@@ -262,12 +274,14 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
     std::vector<udp::OutDatagram> batch;
     for (std::uint64_t i = 0; i < a.count;) {
       batch.clear();
-      const std::uint64_t n =
+      const std::uint64_t most =
           std::min<std::uint64_t>(std::max<std::size_t>(1, 64 / dests.size()), a.count - i);
-      for (std::uint64_t k = 0; k < n; ++k) {
-        pacer.Wait(i + k);
-        Fill(payloads[k], a.id, i + k + 1);
-      }
+      // Paced: the first message when due, then only those already due (a
+      // batch never holds a message back for later ones).
+      pacer.Wait(i);
+      Fill(payloads[0], a.id, i + 1);
+      std::uint64_t n = 1;
+      for (; n < most && pacer.TakeIfDue(i + n); ++n) Fill(payloads[n], a.id, i + n + 1);
       // Grouped by destination, as gcast's loop sends: with fan-out, runs
       // to one member for GSO.
       for (const auto& d : dests) {
@@ -276,11 +290,11 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
       datagrams_sent += sock->Send(batch, counts);
       i += n;
     }
-    if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
   }
   const double sent_cpu_s = CpuSeconds();
   const std::int64_t sent_at_ns = MonotonicNs();
   receiver.join();
+  if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
   // The later of: the sender's last send, the receiver's last datagram.
   if (idle_at_ns > sent_at_ns) {
     cpu.ReportUntil(out, idle_cpu_s, idle_at_ns);
@@ -335,13 +349,13 @@ int RunNode(const NodeArgs& a) {
           break;
         }
       }
-      if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
     }
     const std::int64_t deadline = MonotonicNs() + static_cast<std::int64_t>(a.timeout_s * 1e9);
     while (rec.delivered_atomic.load() < expected && MonotonicNs() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     cpu.Report(out);
+    if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
     const MemberStats s = (*member)->stats();
     (void)(*member)->Shutdown(std::chrono::seconds(2));
     out["nacks"] = s.engine.packets_sent[static_cast<int>(PacketKind::kNack)];
