@@ -53,20 +53,49 @@ void Fill(std::vector<std::byte>& p, std::uint32_t sender, std::uint64_t seq) {
   std::memcpy(p.data() + 12, &seq, 8);
 }
 
+// Durations in nanoseconds (latencies, lateness), at most kMax of them,
+// each capped at 4.29 s. Room for the expected number is reserved and its
+// pages touched up front: growing the vector mid-run copied it and faulted
+// in fresh pages on the thread that records (a member's loop thread).
+class Durations {
+ public:
+  static constexpr std::size_t kMax = 4'000'000;
+  explicit Durations(std::uint64_t expected) {
+    ns_.resize(std::min<std::uint64_t>(expected, kMax));
+    ns_.clear();
+  }
+  void Add(std::int64_t ns) {
+    if (ns_.size() < kMax) {
+      ns_.push_back(static_cast<std::uint32_t>(std::clamp<std::int64_t>(ns, 0, 0xFFFFFFFF)));
+    }
+  }
+  bool empty() const { return ns_.empty(); }
+  // p50/p99/p99.9/max in microseconds (reorders the samples).
+  nlohmann::json Json() {
+    nlohmann::json j;
+    if (ns_.empty()) return j;
+    auto pct = [&](double p) {
+      const auto k = static_cast<std::size_t>(p * static_cast<double>(ns_.size() - 1));
+      std::nth_element(ns_.begin(), ns_.begin() + static_cast<std::ptrdiff_t>(k), ns_.end());
+      return static_cast<double>(ns_[k]) / 1000.0;
+    };
+    j["p50_us"] = pct(0.50);
+    j["p99_us"] = pct(0.99);
+    j["p999_us"] = pct(0.999);
+    j["max_us"] = static_cast<double>(*std::max_element(ns_.begin(), ns_.end())) / 1000.0;
+    return j;
+  }
+
+ private:
+  std::vector<std::uint32_t> ns_;
+};
+
 // Written by one thread only (the member's loop thread, which runs
 // on_delivery, or the raw receiver thread) and read by others only through
 // delivered_atomic until that thread has been joined: no lock per delivery.
 struct Recorder {
-  static constexpr std::size_t kMaxSamples = 4'000'000;
-  // Room for `expected` samples (at most kMaxSamples), its pages touched
-  // now: growing the vector during the run copied it and faulted in fresh
-  // pages on the loop thread, stalling every member at once (at 2^19
-  // deliveries a 10-20 ms stall, 1% of a 3 s run's deliveries late).
-  explicit Recorder(std::uint64_t expected) {
-    latency_ns.resize(std::min<std::uint64_t>(expected, kMaxSamples));
-    latency_ns.clear();
-  }
-  std::vector<std::uint32_t> latency_ns;  // capped at 4.29 s
+  explicit Recorder(std::uint64_t expected) : latency(expected) {}
+  Durations latency;
   std::uint64_t delivered = 0;
   std::uint64_t bytes = 0;
   std::int64_t first_ns = 0;
@@ -81,8 +110,7 @@ struct Recorder {
     last_ns = now;
     ++delivered;
     bytes += payload.size();
-    const std::int64_t lat = std::clamp<std::int64_t>(now - sent, 0, 0xFFFFFFFF);
-    if (latency_ns.size() < kMaxSamples) latency_ns.push_back(static_cast<std::uint32_t>(lat));
+    latency.Add(now - sent);
     delivered_atomic.store(delivered, std::memory_order_relaxed);
   }
 };
@@ -131,21 +159,6 @@ class CpuMeter {
   std::int64_t start_ns_;
 };
 
-nlohmann::json LatencyJson(std::vector<std::uint32_t>& v) {
-  nlohmann::json j;
-  if (v.empty()) return j;
-  auto pct = [&](double p) {
-    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-    return static_cast<double>(v[k]) / 1000.0;
-  };
-  j["p50_us"] = pct(0.50);
-  j["p99_us"] = pct(0.99);
-  j["p999_us"] = pct(0.999);
-  j["max_us"] = static_cast<double>(*std::max_element(v.begin(), v.end())) / 1000.0;
-  return j;
-}
-
 // Paces a sender at `rate` messages per second (0: no pacing): message i
 // is due at start_ns + i / rate. With a tick, a sender that finds its next
 // message not yet due sleeps at least tick_ns, then sends every message due
@@ -155,12 +168,10 @@ nlohmann::json LatencyJson(std::vector<std::uint32_t>& v) {
 class Pacer {
  public:
   Pacer(double rate, std::int64_t tick_ns, std::uint64_t count, std::int64_t start_ns)
-      : interval_ns_(rate > 0 ? 1e9 / rate : 0), tick_ns_(tick_ns), start_(start_ns) {
-    if (interval_ns_ > 0) {  // room, its pages touched (see Recorder)
-      late_ns_.resize(std::min<std::uint64_t>(count, Recorder::kMaxSamples));
-      late_ns_.clear();
-    }
-  }
+      : interval_ns_(rate > 0 ? 1e9 / rate : 0),
+        tick_ns_(tick_ns),
+        start_(start_ns),
+        late_(interval_ns_ > 0 ? count : 0) {}
   void Wait(std::uint64_t i) {
     if (interval_ns_ <= 0) return;
     const std::int64_t due = Due(i);
@@ -169,7 +180,7 @@ class Pacer {
       SleepUntilNs(std::max(due, now + tick_ns_));
       now = MonotonicNs();
     }
-    Record(now - due);
+    late_.Add(now - due);
   }
   // Whether message i is due now (always, unpaced); if so, records it as Wait does.
   bool TakeIfDue(std::uint64_t i) {
@@ -177,25 +188,19 @@ class Pacer {
     const std::int64_t due = Due(i);
     const std::int64_t now = MonotonicNs();
     if (now < due) return false;
-    Record(now - due);
+    late_.Add(now - due);
     return true;
   }
-  std::vector<std::uint32_t>& late_ns() { return late_ns_; }
+  Durations& late() { return late_; }
 
  private:
-  void Record(std::int64_t late_ns) {
-    if (late_ns_.size() < Recorder::kMaxSamples) {
-      late_ns_.push_back(
-          static_cast<std::uint32_t>(std::clamp<std::int64_t>(late_ns, 0, 0xFFFFFFFF)));
-    }
-  }
   std::int64_t Due(std::uint64_t i) const {
     return start_ + static_cast<std::int64_t>(interval_ns_ * static_cast<double>(i));
   }
   double interval_ns_;
   std::int64_t tick_ns_;
   std::int64_t start_;
-  std::vector<std::uint32_t> late_ns_;
+  Durations late_;
 };
 
 int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann::json& out) {
@@ -294,7 +299,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   const double sent_cpu_s = CpuSeconds();
   const std::int64_t sent_at_ns = MonotonicNs();
   receiver.join();
-  if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
+  if (!pacer.late().empty()) out["pacer_late"] = pacer.late().Json();
   // The later of: the sender's last send, the receiver's last datagram.
   if (idle_at_ns > sent_at_ns) {
     cpu.ReportUntil(out, idle_cpu_s, idle_at_ns);
@@ -355,7 +360,7 @@ int RunNode(const NodeArgs& a) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     cpu.Report(out);
-    if (!pacer.late_ns().empty()) out["pacer_late"] = LatencyJson(pacer.late_ns());
+    if (!pacer.late().empty()) out["pacer_late"] = pacer.late().Json();
     const MemberStats s = (*member)->stats();
     (void)(*member)->Shutdown(std::chrono::seconds(2));
     out["nacks"] = s.engine.packets_sent[static_cast<int>(PacketKind::kNack)];
@@ -373,7 +378,7 @@ int RunNode(const NodeArgs& a) {
   out["bytes"] = rec.bytes;
   out["first_ns"] = rec.first_ns - a.start_at_ns;
   out["last_ns"] = rec.last_ns - a.start_at_ns;
-  out["latency"] = LatencyJson(rec.latency_ns);
+  out["latency"] = rec.latency.Json();
   out["peak_rss_mib"] = PeakRssMiB();
   out["wall_s"] = static_cast<double>(MonotonicNs() - started) / 1e9;
   std::ofstream f(a.report);
