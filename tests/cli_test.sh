@@ -67,7 +67,7 @@ expect "multicasts of a removed member are counted" 0 \
 # Multicasts refused while a view change flushes are sent once it is over.
 expect "multicasts refused during a view change are sent later" 0 \
   "refused \(member blocked\) [1-9][0-9]*: sent later [1-9]" -- \
-  "$gcast" sim -n 5 -r ip -o total --seed 3 -m 60 --interval 5ms --heartbeat-interval 10ms \
+  "$gcast" sim -n 5 -r ip -o total --seed 6 -m 60 --interval 5ms --heartbeat-interval 10ms \
   --suspect-timeout 60ms --loss 0.05 --crash 0@30ms:mid
 # A trace edited to deliver one message twice must fail integrity.
 grep '"ev":"deliver"' "$tmp/run.jsonl" | head -1 >>"$tmp/run.jsonl"
@@ -118,6 +118,8 @@ expect "the drawing has data arrows" 0 "data" -- grep -o 'data' "$tmp/real.svg"
 expect "member --stats counts packets from a later view" 0 "from a later view [0-9]+" -- \
   cat "$tmp/real0.err"
 expect "member --stats prints the loop thread's nice" 0 "loop thread nice $member_nice;" -- \
+  cat "$tmp/real0.err"
+expect "member --stats prints the measured round trip" 0 "round trip ([1-9][0-9]* us|not measured);" -- \
   cat "$tmp/real0.err"
 
 # gcast bench end to end on 127.0.0.1 (no root needed): every message

@@ -122,6 +122,10 @@ struct EngineStats {
   // Packets sent in a view this member has not installed (yet): dropped, the
   // sender repairs them once it has (or it was removed and never will).
   std::uint64_t from_later_view = 0;
+  // ip: the largest smoothed round trip to a member, measured by STATUS
+  // echoes, in microseconds (0: none measured yet); it shortens the NACK
+  // back-off and the origin's repair delay (EngineOptions).
+  std::uint64_t group_rtt_us = 0;
 };
 
 class Engine {

@@ -76,13 +76,16 @@ struct EngineOptions {
   // the measured NACK-to-repair time (smoothed plus four deviations, doubled
   // per retry), between nack_delay_max + repair_delay_min and nack_retry
   // (nack_retry until there is a measurement). Holes that open meanwhile get
-  // their own back-off.
+  // their own back-off. Once STATUS echoes measure the round trip R to the
+  // other members (the largest, at least 100us), the back-off is drawn over
+  // [min(nack_delay_min, R), min(nack_delay_max, 6R)]: these are caps.
   Duration nack_delay_min = std::chrono::milliseconds(1);  // default 1ms
   Duration nack_delay_max = std::chrono::milliseconds(6);  // default 6ms
   Duration nack_retry = std::chrono::milliseconds(40);     // default 40ms
   // A member that holds a NACKed message but is not its sender waits a random
   // time in [repair_delay_min, repair_delay_max] and repairs only if no one
-  // else has; the sender repairs after at most repair_delay_min.
+  // else has; the sender repairs after repair_delay_min, or after R if that
+  // is shorter.
   Duration repair_delay_min = std::chrono::milliseconds(1);   // default 1ms
   Duration repair_delay_max = std::chrono::milliseconds(10);  // default 10ms
   // Status (ack vector + highest sequence) announcements: at most one per

@@ -12,6 +12,16 @@
 // steady loss, a new hole is NACKed within nack_delay_max, not at the next
 // retry of an older one.
 //
+// Round trip: every STATUS carries its sender's clock and echoes the clock
+// of the last STATUS heard from up to kMaxEchoes other members with how
+// long it was held (RTCP's LSR/DLSR), so each member measures its round trip
+// to the others without synchronised clocks. With a measurement R (the
+// largest smoothed round trip to a member), the NACK back-off is drawn over
+// [min(nack_delay_min, R), min(nack_delay_max, 6R)] and the origin's repair
+// delay is min(repair_delay_min, R), R taken as at least kMinScaledDelay: the
+// configured values are caps, reached where the round trip is long (a WAN,
+// or a loaded member's queues), and the waits shrink on a fast LAN.
+//
 // The retry timeout adapts to how fast the origin's repairs come, like TCP's
 // RTO: the smoothed NACK-to-repair time plus four mean deviations, sampled on
 // first NACKs only (Karn) and doubled for each retry since the last sample,
@@ -34,6 +44,7 @@
 // messages of o at or below min over m are freed. Thread-safety: none.
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -49,6 +60,20 @@ namespace gcast {
 namespace {
 
 constexpr std::size_t kMaxNackRangesPerOrigin = 64;
+// Members whose STATUS time one STATUS echoes at most.
+constexpr std::size_t kMaxEchoes = 8;
+// The round trip the NACK back-off and repair delay scale with is taken as at
+// least this (a timer shorter than a loop pass only adds wake-ups).
+constexpr Duration kMinScaledDelay = std::chrono::microseconds(100);
+// Round-trip samples above this are taken as bogus (a clock jump).
+constexpr Duration kMaxRttSample = std::chrono::seconds(10);
+
+// A time point as the microseconds a STATUS carries (the clock's own origin;
+// only differences of one member's readings are ever taken).
+std::uint64_t Micros(TimePoint t) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch());
+  return us.count() > 0 ? static_cast<std::uint64_t>(us.count()) : 0;
+}
 
 // The bodies one origin's retained messages: seqs in [base, base + span),
 // with empty slots for seqs not (yet) arrived. A power-of-two ring that grows
@@ -207,6 +232,7 @@ class NackMulticast final : public ReliabilityLayer {
 
   void SetView(const std::vector<bool>& members) override {
     in_view_ = members;
+    UpdateGroupRtt();
     for (std::uint32_t oi = 0; oi < options_.members; ++oi) {
       if (members[oi]) continue;
       // Nothing more of this origin will be delivered. What is retained of
@@ -260,6 +286,7 @@ class NackMulticast final : public ReliabilityLayer {
         OnNack(packet.nacks, packet.attempt, now);
         break;
       case wire::PacketType::kStatus:
+        OnStatusTime(from, packet, now);
         OnAcks(from, packet.acks, now);
         OnHighestSent(from, packet.seq, now);
         if (packet.holding > 0) {
@@ -281,11 +308,11 @@ class NackMulticast final : public ReliabilityLayer {
       UpdateStability();
       CountSenders(now);
       if (!backlog_.empty()) UpdateOwnAcked(now);
-      if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) SendStatus();
+      if (ack_changed_ || owe_status_ || outbox_.stats->retained > 0) SendStatus(now);
       ArmStatus(now);
     }
-    if (auto due = IdleAckDue(); due && *due <= now) SendStatus();
-    if (auto due = TailProbeDue(); due && *due <= now) SendStatus();
+    if (auto due = IdleAckDue(); due && *due <= now) SendStatus(now);
+    if (auto due = TailProbeDue(); due && *due <= now) SendStatus(now);
   }
 
   std::optional<TimePoint> NextDeadline() const override {
@@ -379,7 +406,7 @@ class NackMulticast final : public ReliabilityLayer {
     if (unacked_arrivals_ >= std::max<std::uint64_t>(1, options_.max_in_flight_messages / 4) ||
         (options_.max_in_flight_bytes > 0 &&
          unacked_arrival_bytes_ >= std::max<std::uint64_t>(1, ByteWindow() / 4))) {
-      SendStatus();  // a fast sender's window must not wait for the status interval
+      SendStatus(now);  // a fast sender's window must not wait for the status interval
     }
     outbox_.stats->held_back = CountHeldBack();
     CheckGaps(m.origin.value, now);
@@ -413,16 +440,57 @@ class NackMulticast final : public ReliabilityLayer {
     // Seqs above the NACKed stretches may be missing: the first NACK for them
     // after a back-off (the timer finds out exactly which are missing).
     if (!o.new_due && o.known_highest > o.nacked_upto()) {
-      o.new_due = now + Backoff(options_.nack_delay_min, options_.nack_delay_max);
+      o.new_due = now + Backoff(NackDelayMin(), NackDelayMax());
       changed = true;
     }
     if (changed || !o.nack_due) UpdateNackDue(oi);
   }
 
+  // A configured wait scaled to k round trips (at least kMinScaledDelay
+  // each), once one is measured.
+  Duration Scaled(Duration configured, std::int64_t k) const {
+    if (!group_rtt_) return configured;
+    return std::min(configured, k * std::max(kMinScaledDelay, *group_rtt_));
+  }
+  Duration NackDelayMin() const { return Scaled(options_.nack_delay_min, 1); }
+  Duration NackDelayMax() const {
+    return std::max(NackDelayMin(), Scaled(options_.nack_delay_max, 6));
+  }
+  Duration OriginRepairDelay() const { return Scaled(options_.repair_delay_min, 1); }
+
+  // A STATUS's time, to echo in our next one; and the echo of ours, if it
+  // carries one: a round-trip sample to its sender.
+  void OnStatusTime(MemberId from, const wire::Packet& p, TimePoint now) {
+    echo_due_[from.value] = EchoDue{p.time, now, true};
+    const std::uint64_t now_us = Micros(now);
+    for (const auto& e : p.echoes) {
+      if (e.member != self_) continue;
+      if (e.time > now_us || now_us - e.time < e.held) return;  // not a time we sent
+      const Duration sample = std::chrono::microseconds(now_us - e.time - e.held);
+      if (sample > kMaxRttSample) return;
+      std::optional<Duration>& r = rtt_[from.value];
+      r = r ? (7 * *r + sample) / 8 : sample;
+      UpdateGroupRtt();
+      return;
+    }
+  }
+
+  // The largest round trip to a member of the view.
+  void UpdateGroupRtt() {
+    group_rtt_.reset();
+    for (std::uint32_t m = 0; m < options_.members; ++m) {
+      if (in_view_[m] && rtt_[m] && (!group_rtt_ || *rtt_[m] > *group_rtt_)) group_rtt_ = rtt_[m];
+    }
+    outbox_.stats->group_rtt_us =
+        group_rtt_ ? static_cast<std::uint64_t>(
+                         std::chrono::duration_cast<std::chrono::microseconds>(*group_rtt_).count())
+                   : 0;
+  }
+
   // How long a NACKed stretch waits for its repair before it is NACKed again.
   Duration RetryTimeout(const Origin& o) const {
     if (o.srtt == Duration::zero()) return options_.nack_retry;
-    const Duration lower = options_.nack_delay_max + options_.repair_delay_min;
+    const Duration lower = NackDelayMax() + OriginRepairDelay();
     const Duration rto = (o.srtt + 4 * o.rttvar) * (std::int64_t{1} << o.backoff);
     return std::clamp(rto, std::min(lower, options_.nack_retry), options_.nack_retry);
   }
@@ -524,10 +592,9 @@ class NackMulticast final : public ReliabilityLayer {
         if (first_missing <= o.known_highest && first_missing >= r.first &&
             first_missing <= r.last) {
           const std::uint64_t upto = std::min(r.last, o.known_highest);
-          AddMark(o, NackMark{
-                         upto,
-                         now + RetryTimeout(o) + Backoff(Duration::zero(), options_.nack_delay_max),
-                         1, std::nullopt});
+          AddMark(o,
+                  NackMark{upto, now + RetryTimeout(o) + Backoff(Duration::zero(), NackDelayMax()),
+                           1, std::nullopt});
           if (o.known_highest <= upto) o.new_due.reset();
           UpdateNackDue(r.origin.value);
           outbox_.stats->nacks_suppressed++;
@@ -540,7 +607,7 @@ class NackMulticast final : public ReliabilityLayer {
       o.retained.ForEach(r.first, last, [&](std::uint64_t seq, const Body&) {
         const Duration delay =
             r.origin == self_
-                ? options_.repair_delay_min
+                ? OriginRepairDelay()
                 : options_.repair_delay_max + Backoff(Duration::zero(), options_.repair_delay_max);
         pending_repairs_.emplace(std::make_pair(r.origin.value, seq), now + delay);
       });
@@ -628,7 +695,7 @@ class NackMulticast final : public ReliabilityLayer {
           }
         }
         if (o.known_highest > o.nacked_upto()) {
-          o.new_due = now + Backoff(options_.nack_delay_min, options_.nack_delay_max);
+          o.new_due = now + Backoff(NackDelayMin(), NackDelayMax());
         }
       }
       ++it;  // before UpdateNackDue, which may erase oi
@@ -801,14 +868,35 @@ class NackMulticast final : public ReliabilityLayer {
     outbox_.Send(std::nullopt, PacketKind::kData, std::move(bytes));
   }
 
-  // STATUS: highest transmitted, how much we hold, our ack vector, split over
-  // as many datagrams as the vector needs.
-  void SendStatus() {
+  // The STATUS times to echo (up to kMaxEchoes, from a rotating start), and
+  // their bytes.
+  std::size_t TakeEchoes(TimePoint now) {
+    echoes_.clear();
+    std::size_t bytes = 0;
+    const std::uint32_t n = options_.members;
+    for (std::uint32_t k = 0; k < n && echoes_.size() < kMaxEchoes; ++k) {
+      const std::uint32_t m = (echo_rotation_ + k) % n;
+      EchoDue& due = echo_due_[m];
+      if (!due.pending) continue;
+      due.pending = false;
+      echoes_.push_back(wire::TimeEcho{MemberId{m}, due.time, Micros(now) - Micros(due.arrived)});
+      bytes += wire::TimeEchoBytes(echoes_.back());
+      echo_rotation_ = (m + 1) % n;
+    }
+    return bytes;
+  }
+
+  // STATUS: highest transmitted, how much we hold, our ack vector (split
+  // over as many datagrams as it needs), our clock and the echoes of others'.
+  void SendStatus(TimePoint now) {
     BuildAckVector();
-    constexpr std::size_t kFixed = wire::kHeaderBytes + 10 + 10 + 3;
+    constexpr std::size_t kFixed = wire::kHeaderBytes + 10 + 10 + 3 + 10 + 3;
+    const std::size_t echo_bytes = TakeEchoes(now);
     std::size_t i = 0;
+    bool first = true;
     do {
       std::size_t budget = options_.max_datagram_bytes - kFixed;
+      if (first) budget = budget > echo_bytes ? budget - echo_bytes : 0;
       piggyback_.clear();
       for (; i < ack_vector_.size(); ++i) {
         const auto& a = ack_vector_[i];
@@ -818,8 +906,11 @@ class NackMulticast final : public ReliabilityLayer {
         piggyback_.push_back(a);
       }
       std::vector<std::byte> bytes = outbox_.buffers.Take();
-      wire::EncodeStatus(bytes, self_, highest_transmitted_, outbox_.stats->retained, piggyback_);
+      wire::EncodeStatus(
+          bytes, self_, highest_transmitted_, outbox_.stats->retained, piggyback_, Micros(now),
+          first ? std::span<const wire::TimeEcho>(echoes_) : std::span<const wire::TimeEcho>());
       outbox_.Send(std::nullopt, PacketKind::kStatus, std::move(bytes));
+      first = false;
     } while (i < ack_vector_.size());
     // Everything a STATUS says: our acks (owed or changed) and our highest seq.
     ack_changed_ = false;
@@ -930,6 +1021,20 @@ class NackMulticast final : public ReliabilityLayer {
   std::vector<wire::NackRange> nack_batch_;       // scratch, reused
   std::vector<GapTracker::Range> missing_;        // scratch, reused
   std::vector<wire::MessageEntry> repair_batch_;  // scratch, reused
+  std::vector<wire::TimeEcho> echoes_;            // scratch, reused
+  // Per member: the time of its last STATUS and when it arrived, until echoed.
+  struct EchoDue {
+    std::uint64_t time = 0;
+    TimePoint arrived{};
+    bool pending = false;
+  };
+  std::vector<EchoDue> echo_due_ = std::vector<EchoDue>(options_.members);
+  std::uint32_t echo_rotation_ = 0;
+  // Per member: the smoothed round trip (none until its first echo), and the
+  // largest over the view.
+  std::vector<std::optional<Duration>> rtt_ =
+      std::vector<std::optional<Duration>>(options_.members);
+  std::optional<Duration> group_rtt_;
   std::size_t ack_rotation_ = 0;
   std::uint64_t highest_transmitted_ = 0;  // own messages put on the wire
   std::uint64_t own_acked_min_ = 0;        // every member has our 1..this

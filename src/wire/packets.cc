@@ -104,6 +104,7 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
   out.nacks.clear();
   out.messages.clear();
   out.sacks.clear();
+  out.echoes.clear();
   if (bytes.size() < kHeaderBytes) return DecodeError::kTruncated;
   Reader r(bytes);
   if (r.U8() != kMagic0 || r.U8() != kMagic1) return DecodeError::kBadMagic;
@@ -168,6 +169,17 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
       out.seq = r.Varint();
       out.holding = r.Varint();
       ReadAcks(r, out.acks, range_error);
+      out.time = r.Varint();
+      {
+        const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
+        for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+          TimeEcho e;
+          e.member = ReadMember(r, range_error);
+          e.time = r.Varint();
+          e.held = r.Varint();
+          out.echoes.push_back(e);
+        }
+      }
       break;
     default:
       return DecodeError::kBadType;
@@ -240,17 +252,29 @@ void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
 }
 
 void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
-                  std::uint64_t holding, std::span<const AckEntry> acks) {
-  out.reserve(out.size() + kHeaderBytes + 23 + acks.size() * 8);
+                  std::uint64_t holding, std::span<const AckEntry> acks, std::uint64_t time,
+                  std::span<const TimeEcho> echoes) {
+  out.reserve(out.size() + kHeaderBytes + 36 + acks.size() * 8 + echoes.size() * 16);
   Writer w(out);
   Header(w, PacketType::kStatus, sender);
   w.Varint(highest_sent);
   w.Varint(holding);
   Acks(w, acks);
+  w.Varint(time);
+  w.Varint(echoes.size());
+  for (const auto& e : echoes) {
+    w.Varint(e.member.value);
+    w.Varint(e.time);
+    w.Varint(e.held);
+  }
 }
 
 std::size_t NackRangeBytes(const NackRange& r) {
   return VarintSize(r.origin.value) + VarintSize(r.first) + VarintSize(r.last);
+}
+
+std::size_t TimeEchoBytes(const TimeEcho& e) {
+  return VarintSize(e.member.value) + VarintSize(e.time) + VarintSize(e.held);
 }
 
 std::size_t RepairEntryBytes(const MessageEntry& m) {

@@ -11,8 +11,12 @@
 //   kIpData    (ip)               seq, acks, len, payload     (origin = header sender)
 //   kNack      (ip)               attempt, n, n x (origin, first, last)   inclusive ranges
 //   kRepair    (ip)               n, n x (origin, seq, len, payload)
-//   kStatus    (ip)               highest_sent, holding, acks
+//   kStatus    (ip)               highest_sent, holding, acks, time, echoes
 //   acks = n, n x (member, floor): `member`'s messages 1..floor have all arrived.
+//   time: the sender's clock in microseconds (its own origin).
+//   echoes = n, n x (member, time, held): `member`'s STATUS stamped `time`
+//   arrived here `held` microseconds before this one left (as RTCP's LSR and
+//   DLSR): `member` takes its round trip to us as now - time - held.
 //
 // Decode never reads out of bounds and never asserts: a truncated, oversized,
 // garbage or trailing-bytes packet yields a DecodeError. Decoded payloads are
@@ -29,7 +33,8 @@
 
 namespace gcast::wire {
 
-inline constexpr std::uint8_t kVersion = 2;  // 2: u16 sender and view in the header
+// 2: u16 sender and view in the header; 3: time and echoes in kStatus
+inline constexpr std::uint8_t kVersion = 3;
 inline constexpr std::size_t kHeaderBytes = 8;
 // Bounds on counts in a packet, so a forged count cannot make a decoder
 // reserve or loop without limit.
@@ -69,6 +74,12 @@ struct SeqRange {
   std::uint64_t first = 0;
   std::uint64_t last = 0;  // inclusive, >= first
 };
+// A STATUS's time, returned to its sender (kStatus), in microseconds.
+struct TimeEcho {
+  MemberId member;
+  std::uint64_t time = 0;  // the time `member` stamped on its STATUS
+  std::uint64_t held = 0;  // how long the echoing member held it before replying
+};
 struct MessageEntry {
   MemberId origin;
   std::uint64_t seq = 0;
@@ -86,10 +97,12 @@ struct Packet {
   std::uint64_t seq = 0;               // kIpData: message seq; kStatus: highest sent
   std::uint64_t attempt = 0;           // kNack: 1 for a first request, more for retries
   std::uint64_t holding = 0;           // kStatus: unstable messages the sender retains
+  std::uint64_t time = 0;              // kStatus: the sender's clock, microseconds
   std::vector<AckEntry> acks;          // kIpData, kStatus
   std::vector<NackRange> nacks;        // kNack
   std::vector<SeqRange> sacks;         // kChanAck
   std::vector<MessageEntry> messages;  // kChanData (1), kIpData (1), kRepair (n)
+  std::vector<TimeEcho> echoes;        // kStatus
 };
 
 DecodeError Decode(std::span<const std::byte> bytes, Packet& out);
@@ -107,7 +120,8 @@ void EncodeNack(std::vector<std::byte>& out, MemberId sender, std::uint64_t atte
 void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
                   std::span<const MessageEntry> messages);
 void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
-                  std::uint64_t holding, std::span<const AckEntry> acks);
+                  std::uint64_t holding, std::span<const AckEntry> acks, std::uint64_t time = 0,
+                  std::span<const TimeEcho> echoes = {});
 
 // Sets the view field of an encoded packet (the engine stamps every packet it
 // hands out with the view it is in).
@@ -122,5 +136,6 @@ inline bool ViewIsLater(std::uint16_t packet_view, std::uint64_t view_id) {
 // Sizes, for packing batches under a datagram limit.
 std::size_t NackRangeBytes(const NackRange& r);
 std::size_t RepairEntryBytes(const MessageEntry& m);
+std::size_t TimeEchoBytes(const TimeEcho& e);
 
 }  // namespace gcast::wire

@@ -101,6 +101,38 @@ TEST(NackMulticast, LostDataIsNackedOnceWithinTheNackDelayAndRepairedByTheOrigin
   EXPECT_EQ(g[1].stats().duplicates, 1u);
 }
 
+// Round trip: STATUS echoes measure it (zero here: the harness delivers at
+// once, taken as 100 us), and the NACK back-off and the origin's repair
+// delay shrink to it: [R, 6R] and R, from 1-6 ms and 1 ms.
+TEST(NackMulticast, OnceStatusEchoesMeasureTheRoundTripNacksAndRepairsComeWithinIt) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  for (int i = 0; i < 30; ++i) {  // streaming: every member sends STATUS each interval
+    g.Multicast(0, "x");
+    g.RunFor(milliseconds(10));
+  }
+  std::size_t echoes_to_2 = 0;
+  for (const auto& s : g.SentOf(PacketKind::kStatus, 0)) {
+    for (const auto& e : DecodeOrFail(s.transmit.bytes).echoes) echoes_to_2 += e.member.value == 2;
+  }
+  ASSERT_GT(echoes_to_2, 0u);
+  g.drop = [](const InFlight& p) { return IsDataOf(p, 0, 2, 31); };
+  g.Multicast(0, "a");
+  g.Flush();
+  g.now += milliseconds(1);
+  const TimePoint detected = g.now;
+  g.Multicast(0, "b");
+  g.RunFor(milliseconds(1));
+  const auto nacks = g.SentOf(PacketKind::kNack);
+  ASSERT_EQ(nacks.size(), 1u);
+  EXPECT_GE(nacks[0].at, detected + std::chrono::microseconds(100));
+  EXPECT_LE(nacks[0].at, detected + std::chrono::microseconds(600));
+  const auto repairs = g.SentOf(PacketKind::kRetransmit);
+  ASSERT_EQ(repairs.size(), 1u);
+  EXPECT_EQ(repairs[0].at, nacks[0].at + std::chrono::microseconds(100));
+  EXPECT_EQ(g.delivered[2].size(), 32u);
+}
+
 TEST(NackMulticast, AReceiverThatSeesAnotherNackForItsGapSuppressesItsOwn) {
   const EngineOptions options = IpOptions(4);
   Group g(options);

@@ -256,6 +256,10 @@ TEST(Regression, ReviewedCrashRunsKeepEveryPropertyAndComplete) {
   struct Case {
     const char* found;
     SimOptions o;
+    // The last survivor is left in a view without a quorum (primary
+    // component): it blocks, and multicasts scheduled after that wait for
+    // good. Whether any are depends on when the crashes are detected.
+    bool survivor_blocks = false;
   };
   std::vector<Case> cases;
   {
@@ -285,7 +289,7 @@ TEST(Regression, ReviewedCrashRunsKeepEveryPropertyAndComplete) {
     cases.push_back(
         {"a body held beyond an earlier cut (sent in the view its installer then "
          "crashed in) was reported in the next proposal: delivered in two views",
-         o});
+         o, true});
   }
   {
     // -n 3 -r ip -o fifo --seed 1503 -m 100 --interval 5ms --loss 0.1 --dup 0.05
@@ -305,7 +309,13 @@ TEST(Regression, ReviewedCrashRunsKeepEveryPropertyAndComplete) {
     auto r = RunSimulation(c.o, check);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->check.ok()) << c.found << "\n" << r->check.violations.front().detail;
-    EXPECT_TRUE(r->complete) << c.found;
+    if (c.survivor_blocks && !r->complete) {
+      // Incomplete only by what the blocked survivor could not send.
+      EXPECT_TRUE(r->correct_senders_delivered) << c.found;
+      EXPECT_GT(r->refused_never_sent, 0u) << c.found;
+    } else {
+      EXPECT_TRUE(r->complete) << c.found;
+    }
     EXPECT_GE(r->views_installed, 1u) << c.found;
   }
 }

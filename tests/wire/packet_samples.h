@@ -45,7 +45,7 @@ inline std::vector<std::byte> ReEncode(const Packet& p) {
       EncodeRepair(out, p.sender, p.messages);
       break;
     case PacketType::kStatus:
-      EncodeStatus(out, p.sender, p.seq, p.holding, p.acks);
+      EncodeStatus(out, p.sender, p.seq, p.holding, p.acks, p.time, p.echoes);
       break;
   }
   StampView(out, p.view);
@@ -82,7 +82,9 @@ inline std::vector<Sample> ValidSamples() {
   EncodeRepair(add("repair"), MemberId{2}, messages);
   EncodeRepair(add("repair_empty"), MemberId{2}, {});
   EncodeStatus(add("status"), MemberId{0}, 0, 0, {});
-  EncodeStatus(add("status_limits"), kMaxMember, kMax64, kMax64, acks);
+  EncodeStatus(add("status_limits"), kMaxMember, kMax64, kMax64, acks, kMax64);
+  const TimeEcho echoes[] = {{MemberId{1}, 1000, 250}, {kMaxMember, kMax64, kMax64}};
+  EncodeStatus(add("status_echoes"), MemberId{2}, 3, 1, acks, 123456789, echoes);
   return s;
 }
 

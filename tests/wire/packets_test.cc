@@ -199,6 +199,29 @@ TEST(Packets, StatusRoundTrips) {
   ASSERT_EQ(p.acks.size(), 2u);
   EXPECT_EQ(p.acks[1].member, kMaxMember);
   EXPECT_EQ(p.acks[1].floor, kMax64);
+  EXPECT_EQ(p.time, 0u);
+  EXPECT_TRUE(p.echoes.empty());
+}
+
+TEST(Packets, StatusTimeAndEchoesRoundTrip) {
+  const AckEntry acks[] = {{MemberId{1}, 9}};
+  const TimeEcho echoes[] = {{MemberId{0}, 5000, 120}, {kMaxMember, kMax64, kMax64}};
+  std::vector<std::byte> buf;
+  EncodeStatus(buf, MemberId{2}, 7, 0, acks, kMax64 - 1, echoes);
+  Packet p;
+  ASSERT_EQ(Decode(buf, p), DecodeError::kOk);
+  EXPECT_EQ(p.time, kMax64 - 1);
+  ASSERT_EQ(p.echoes.size(), 2u);
+  EXPECT_EQ(p.echoes[0].member, MemberId{0});
+  EXPECT_EQ(p.echoes[0].time, 5000u);
+  EXPECT_EQ(p.echoes[0].held, 120u);
+  EXPECT_EQ(p.echoes[1].member, kMaxMember);
+  EXPECT_EQ(p.echoes[1].held, kMax64);
+  std::size_t bytes = 0;
+  for (const auto& e : echoes) bytes += TimeEchoBytes(e);
+  std::vector<std::byte> without;
+  EncodeStatus(without, MemberId{2}, 7, 0, acks, kMax64 - 1, {});
+  EXPECT_EQ(buf.size(), without.size() + bytes);
 }
 
 TEST(Packets, StatusWithNothingSentRoundTrips) {
@@ -305,7 +328,7 @@ TEST(Packets, ViewIsStampedAndComparedAcrossWraparound) {
 }
 
 TEST(Packets, OtherVersionsAreRejected) {
-  for (int version : {0, 1, 3, 255}) {
+  for (int version : {0, 1, 2, 4, 255}) {
     auto bytes = ValidSamples()[0].bytes;
     bytes[2] = static_cast<std::byte>(version);
     EXPECT_EQ(DecodeCopy(bytes), DecodeError::kBadVersion) << version;
@@ -335,7 +358,7 @@ TEST(Packets, SenderAboveMaxMemberIdIsRejected) {
 
 TEST(Packets, MemberIdAboveMaxInAnyFieldIsABadValue) {
   const MemberId bad{4096};
-  std::vector<std::vector<std::byte>> packets(5);
+  std::vector<std::vector<std::byte>> packets(6);
   EncodeChanData(packets[0], MemberId{1}, 1, 0, bad, 1, {});
   const AckEntry acks[] = {{MemberId{1}, 1}, {bad, 1}};
   EncodeIpData(packets[1], MemberId{1}, 1, acks, {});
@@ -344,6 +367,8 @@ TEST(Packets, MemberIdAboveMaxInAnyFieldIsABadValue) {
   const MessageEntry messages[] = {{bad, 1, {}}};
   EncodeRepair(packets[3], MemberId{1}, messages);
   EncodeStatus(packets[4], MemberId{1}, 1, 0, acks);
+  const TimeEcho echoes[] = {{MemberId{0}, 1, 0}, {bad, 1, 0}};
+  EncodeStatus(packets[5], MemberId{1}, 1, 0, {}, 1, echoes);
   for (std::size_t i = 0; i < packets.size(); ++i) {
     EXPECT_EQ(DecodeCopy(packets[i]), DecodeError::kBadValue) << "packet " << i;
   }
@@ -412,6 +437,7 @@ TEST(Packets, ForgedCountWithoutEntriesFailsWithoutGrowingLists) {
       Raw(PacketType::kNack, {0x01, 0x80, 0x80, 0x04}),
       Raw(PacketType::kRepair, {0x80, 0x80, 0x04}),
       Raw(PacketType::kStatus, {0x01, 0x00, 0x80, 0x80, 0x04}),
+      Raw(PacketType::kStatus, {0x01, 0x00, 0x00, 0x05, 0x80, 0x80, 0x04}),  // echoes
   };
   for (std::size_t i = 0; i < packets.size(); ++i) {
     Packet p;
@@ -430,6 +456,7 @@ TEST(Packets, CountAboveTheLimitIsABadValue) {
       Raw(PacketType::kNack, {0x01, 0x81, 0x80, 0x04}),
       Raw(PacketType::kRepair, {0x81, 0x80, 0x04}),
       Raw(PacketType::kStatus, {0x01, 0x00, 0x81, 0x80, 0x04}),
+      Raw(PacketType::kStatus, {0x01, 0x00, 0x00, 0x05, 0x81, 0x80, 0x04}),  // echoes
       Raw(PacketType::kRepair, {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}),
   };
   for (std::size_t i = 0; i < packets.size(); ++i) {

@@ -164,6 +164,8 @@ struct RunResult {
   std::uint64_t datagrams_sent = 0, packets_sent = 0;
   // The members' loop threads' nice values (as the OS granted them).
   std::optional<int> loop_nice_min, loop_nice_max;
+  // ip: the largest round trip a member measured to another at the end.
+  std::optional<double> group_rtt_us;
   std::string error;
 };
 
@@ -253,6 +255,9 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
+    if (j.contains("group_rtt_us")) {
+      r.group_rtt_us = std::max(r.group_rtt_us.value_or(0), j["group_rtt_us"].get<double>());
+    }
     if (auto late = j.find("pacer_late"); late != j.end() && late->is_object()) {
       r.late_p99_us = std::max(r.late_p99_us.value_or(0), late->value("p99_us", 0.0));
       r.late_max_us = std::max(r.late_max_us.value_or(0), late->value("max_us", 0.0));
@@ -290,8 +295,9 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, cores, per_send;
   std::uint64_t delivered_min = UINT64_MAX, expected = 0;
   std::optional<int> nice_min, nice_max;
-  std::vector<double> late_p99, late_max;
+  std::vector<double> late_p99, late_max, rtt;
   for (const auto& r : runs) {
+    if (r.group_rtt_us) rtt.push_back(*r.group_rtt_us);
     if (r.late_p99_us) {
       late_p99.push_back(*r.late_p99_us);
       late_max.push_back(*r.late_max_us);
@@ -341,6 +347,9 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   // called this long after the message was due; the slowest sender's p99
   // and maximum, medians over the runs).
   if (!late_p99.empty()) j["send_late_us"] = {{"p99", Median(late_p99)}, {"max", Median(late_max)}};
+  // ip: the largest round trip any member measured (STATUS echoes) at the
+  // end of a run, median over the runs; it scales the NACK back-off.
+  if (!rtt.empty()) j["group_rtt_us"] = Median(rtt);
   return j;
 }
 

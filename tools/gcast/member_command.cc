@@ -73,12 +73,14 @@ double PeakRssMiB() {
 void PrintStats(const Member& m) {
   const MemberStats s = m.stats();
   const auto& e = s.engine;
+  const std::string rtt =
+      e.group_rtt_us > 0 ? std::to_string(e.group_rtt_us) + " us" : std::string("not measured");
   std::fprintf(stderr,
                "gcast member: delivered %llu; datagrams sent %llu (in %llu kernel sends) received "
                "%llu; data %llu, "
                "nack %llu, retransmit %llu, ack %llu, status %llu; invalid %llu, from "
                "non-members %llu, from a later view %llu, send errors %llu; retained peak %llu; "
-               "rcvbuf %u sndbuf %u; loop thread nice %s; peak RSS %.1f MiB\n",
+               "round trip %s; rcvbuf %u sndbuf %u; loop thread nice %s; peak RSS %.1f MiB\n",
                static_cast<unsigned long long>(e.delivered),
                static_cast<unsigned long long>(s.datagrams_sent),
                static_cast<unsigned long long>(s.packets_sent),
@@ -92,8 +94,9 @@ void PrintStats(const Member& m) {
                static_cast<unsigned long long>(s.from_non_members),
                static_cast<unsigned long long>(e.from_later_view),
                static_cast<unsigned long long>(s.send_errors),
-               static_cast<unsigned long long>(e.retained_peak), s.rcvbuf_bytes, s.sndbuf_bytes,
-               s.loop_nice ? std::to_string(*s.loop_nice).c_str() : "unknown", PeakRssMiB());
+               static_cast<unsigned long long>(e.retained_peak), rtt.c_str(), s.rcvbuf_bytes,
+               s.sndbuf_bytes, s.loop_nice ? std::to_string(*s.loop_nice).c_str() : "unknown",
+               PeakRssMiB());
 }
 
 int RunMember(const MemberArgs& a) {
