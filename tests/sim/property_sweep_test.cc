@@ -24,7 +24,8 @@ constexpr Profile kAllProfiles[] = {Profile::kNone,
                                     Profile::kViewChangeCrashes,
                                     Profile::kPartition,
                                     Profile::kOverlappingCuts,
-                                    Profile::kBundledCrash};
+                                    Profile::kBundledCrash,
+                                    Profile::kLan};
 
 class PropertySweep : public ::testing::TestWithParam<SweepParam> {};
 
@@ -67,7 +68,11 @@ std::string SimArguments(const SimOptions& o) {
   if (o.payload_bytes != defaults.payload_bytes) {
     cmd += " --payload-bytes " + std::to_string(o.payload_bytes);
   }
+  if (o.latency != defaults.latency) cmd += " --latency " + Ms(o.latency);
   if (o.jitter != defaults.jitter) cmd += " --jitter " + Ms(o.jitter);
+  if (o.engine.status_interval != defaults.engine.status_interval) {
+    cmd += " --status-interval " + Ms(o.engine.status_interval);
+  }
   if (o.idle != defaults.idle) cmd += " --idle " + Ms(o.idle);
   if (o.engine.bundle_bytes > 0) {
     cmd += " --bundle-bytes " + std::to_string(o.engine.bundle_bytes) + " --bundle-delay " +

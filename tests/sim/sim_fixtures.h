@@ -22,7 +22,8 @@ enum class Profile {
   kViewChangeCrashes,
   kPartition,
   kOverlappingCuts,
-  kBundledCrash
+  kBundledCrash,
+  kLan
 };
 
 inline std::string ProfileName(Profile p) {
@@ -47,6 +48,8 @@ inline std::string ProfileName(Profile p) {
       return "OverlappingCutsThenHealed";
     case Profile::kBundledCrash:
       return "BundledThenACrashMidMulticast";
+    case Profile::kLan:
+      return "LanRoundTripLossDupReorder";
   }
   return "?";
 }
@@ -139,6 +142,20 @@ inline SimOptions Scenario(const Combo& c, Profile profile, std::uint64_t seed) 
       o.payload_bytes = 40 + static_cast<std::uint32_t>(seed % 160);
       o.engine.bundle_bytes = 600;
       o.engine.bundle_delay = std::chrono::milliseconds(1);
+      o.loss = 0.10;
+      o.dup = 0.05;
+      o.reorder = 0.10;
+      break;
+    case Profile::kLan:
+      // A LAN's round trip (~50 us, STATUS every 5 ms): once STATUS echoes
+      // measure it, ip NACKs after R..6R and the origin repairs after R
+      // (100 us..600 us, R's floor), so reordered packets (up to 5 ms)
+      // draw spurious NACKs and repairs race the data they replace.
+      o.latency = std::chrono::microseconds(20);
+      o.jitter = std::chrono::microseconds(10);
+      o.engine.status_interval = std::chrono::milliseconds(5);
+      o.interval = std::chrono::milliseconds(1);
+      o.messages = 60;
       o.loss = 0.10;
       o.dup = 0.05;
       o.reorder = 0.10;

@@ -35,6 +35,7 @@ struct SimArgs {
   std::string bundle_delay = "1ms";
   bool flush_after_input = false;
   std::string heartbeat_interval = "100ms";
+  std::string status_interval = "50ms";
   std::string suspect_timeout = "1s";
   bool partitionable = false;
   std::string trace;
@@ -250,6 +251,7 @@ int RunSim(const SimArgs& a) {
                            {&a.idle, &o.idle},
                            {&a.bundle_delay, &o.engine.bundle_delay},
                            {&a.heartbeat_interval, &o.engine.heartbeat_interval},
+                           {&a.status_interval, &o.engine.status_interval},
                            {&a.suspect_timeout, &o.engine.suspect_timeout}}) {
     auto d = ParseDuration(*text);
     if (!d.ok()) return fail(d.status());
@@ -357,6 +359,10 @@ void AddSimCommand(CLI::App& app, RunFn& run) {
   sim->add_option("--latency", args->latency, "One-way link latency")->capture_default_str();
   sim->add_option("--heartbeat-interval", args->heartbeat_interval,
                   "A member silent this long multicasts a heartbeat")
+      ->capture_default_str();
+  sim->add_option("--status-interval", args->status_interval,
+                  "ip: STATUS (acks, highest seq, clock for the round trip) at most this often "
+                  "while something is unstable (times max(1, N/8))")
       ->capture_default_str();
   sim->add_option("--suspect-timeout", args->suspect_timeout,
                   "A member not heard from this long is suspected and removed by a view "
