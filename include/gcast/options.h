@@ -72,20 +72,21 @@ struct EngineOptions {
   // NACK protocol (ip). A receiver that sees a gap waits a random time in
   // [nack_delay_min, nack_delay_max] before NACKing; a NACK seen from another
   // member for the same gap restarts that wait (suppression). After NACKing a
-  // stretch of seqs it waits a retry timeout before NACKing that stretch again:
-  // the measured NACK-to-repair time (smoothed plus four deviations, doubled
-  // per retry), between nack_delay_max + repair_delay_min and nack_retry
-  // (nack_retry until there is a measurement). Holes that open meanwhile get
-  // their own back-off. Once STATUS echoes measure the round trip R to the
-  // other members (the largest, at least 100us), the back-off is drawn over
-  // [min(nack_delay_min, R), min(nack_delay_max, 6R)]: these are caps.
+  // stretch of seqs it waits a retry timeout before NACKing that stretch
+  // again: the measured NACK-to-repair time (smoothed plus four deviations,
+  // doubled per retry), between nack_delay_max + repair_delay_min (as scaled
+  // below) and nack_retry (nack_retry until there is a measurement). Holes
+  // that open meanwhile get their own back-off. Once STATUS echoes measure
+  // the round trip to members of the view (R: the largest measured, at least
+  // 100us), the back-off is drawn over [min(nack_delay_min, R),
+  // min(nack_delay_max, 6R)]: the configured values are caps.
   Duration nack_delay_min = std::chrono::milliseconds(1);  // default 1ms
   Duration nack_delay_max = std::chrono::milliseconds(6);  // default 6ms
   Duration nack_retry = std::chrono::milliseconds(40);     // default 40ms
-  // A member that holds a NACKed message but is not its sender waits a random
-  // time in [repair_delay_min, repair_delay_max] and repairs only if no one
-  // else has; the sender repairs after repair_delay_min, or after R if that
-  // is shorter.
+  // The origin of a NACKed message repairs it after repair_delay_min (or R,
+  // if shorter). Another member that holds it repairs only a retried NACK
+  // (the origin may have crashed), after a random time in [repair_delay_max,
+  // 2 x repair_delay_max], and only if no one else has.
   Duration repair_delay_min = std::chrono::milliseconds(1);   // default 1ms
   Duration repair_delay_max = std::chrono::milliseconds(10);  // default 10ms
   // Status (ack vector + highest sequence) announcements: at most one per

@@ -16,11 +16,12 @@
 // of the last STATUS heard from up to kMaxEchoes other members with how
 // long it was held (RTCP's LSR/DLSR), so each member measures its round trip
 // to the others without synchronised clocks. With a measurement R (the
-// largest smoothed round trip to a member), the NACK back-off is drawn over
-// [min(nack_delay_min, R), min(nack_delay_max, 6R)] and the origin's repair
-// delay is min(repair_delay_min, R), R taken as at least kMinScaledDelay: the
-// configured values are caps, reached where the round trip is long (a WAN,
-// or a loaded member's queues), and the waits shrink on a fast LAN.
+// largest smoothed round trip to a member of the view measured so far), the
+// NACK back-off is drawn over [min(nack_delay_min, R), min(nack_delay_max,
+// 6R)] and the origin's repair delay is min(repair_delay_min, R), R taken as
+// at least kMinScaledDelay: the configured values are caps, reached where
+// the round trip is long (a WAN, or a loaded member's queues), and the waits
+// shrink on a fast LAN.
 //
 // The retry timeout adapts to how fast the origin's repairs come, like TCP's
 // RTO: the smoothed NACK-to-repair time plus four mean deviations, sampled on
@@ -468,8 +469,11 @@ class NackMulticast final : public ReliabilityLayer {
       if (e.time > now_us || now_us - e.time < e.held) return;  // not a time we sent
       const Duration sample = std::chrono::microseconds(now_us - e.time - e.held);
       if (sample > kMaxRttSample) return;
+      // Up fast, down slowly: a round trip that grows (queues building)
+      // lengthens the waits within a sample or two; one that shrinks
+      // shortens them over about eight.
       std::optional<Duration>& r = rtt_[from.value];
-      r = r ? (7 * *r + sample) / 8 : sample;
+      r = !r ? sample : sample > *r ? (*r + sample) / 2 : (7 * *r + sample) / 8;
       UpdateGroupRtt();
       return;
     }
@@ -481,10 +485,9 @@ class NackMulticast final : public ReliabilityLayer {
     for (std::uint32_t m = 0; m < options_.members; ++m) {
       if (in_view_[m] && rtt_[m] && (!group_rtt_ || *rtt_[m] > *group_rtt_)) group_rtt_ = rtt_[m];
     }
+    // At least 1 once measured (0 says "not yet").
     outbox_.stats->group_rtt_us =
-        group_rtt_ ? static_cast<std::uint64_t>(
-                         std::chrono::duration_cast<std::chrono::microseconds>(*group_rtt_).count())
-                   : 0;
+        group_rtt_ ? std::max<std::uint64_t>(1, Micros(TimePoint{} + *group_rtt_)) : 0;
   }
 
   // How long a NACKed stretch waits for its repair before it is NACKed again.
@@ -877,7 +880,7 @@ class NackMulticast final : public ReliabilityLayer {
     for (std::uint32_t k = 0; k < n && echoes_.size() < kMaxEchoes; ++k) {
       const std::uint32_t m = (echo_rotation_ + k) % n;
       EchoDue& due = echo_due_[m];
-      if (!due.pending) continue;
+      if (!due.pending || !in_view_[m]) continue;
       due.pending = false;
       echoes_.push_back(wire::TimeEcho{MemberId{m}, due.time, Micros(now) - Micros(due.arrived)});
       bytes += wire::TimeEchoBytes(echoes_.back());

@@ -254,7 +254,7 @@ void EncodeRepair(std::vector<std::byte>& out, MemberId sender,
 void EncodeStatus(std::vector<std::byte>& out, MemberId sender, std::uint64_t highest_sent,
                   std::uint64_t holding, std::span<const AckEntry> acks, std::uint64_t time,
                   std::span<const TimeEcho> echoes) {
-  out.reserve(out.size() + kHeaderBytes + 36 + acks.size() * 8 + echoes.size() * 16);
+  out.reserve(out.size() + kHeaderBytes + 36 + acks.size() * 8 + echoes.size() * 22);
   Writer w(out);
   Header(w, PacketType::kStatus, sender);
   w.Varint(highest_sent);

@@ -16,6 +16,7 @@
 
 #include "gcast/engine.h"
 #include "gcast/options.h"
+#include "wire/packets.h"
 
 namespace {
 
@@ -94,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case 2: {
         const std::uint8_t type = static_cast<std::uint8_t>(script.Byte() % 6 + 1);
-        datagram = {std::byte{'G'},           std::byte{'C'}, std::byte{2} /* wire version */,
+        datagram = {std::byte{'G'},           std::byte{'C'}, std::byte{wire::kVersion},
                     std::byte{type},          std::byte{0},   std::byte(from.value),
                     std::byte{script.Byte()}, std::byte{0}};  // a view id, 0..255
         const auto body = script.Take(script.Byte());

@@ -133,6 +133,66 @@ TEST(NackMulticast, OnceStatusEchoesMeasureTheRoundTripNacksAndRepairsComeWithin
   EXPECT_EQ(g.delivered[2].size(), 32u);
 }
 
+// The echo arithmetic: a STATUS that echoes our time T with `held` gives
+// the sample now - T - held; echoes of times we never sent, held longer than
+// they were away, addressed to someone else, or older than 10 s give none.
+// R is the largest over the members; a larger sample moves a member's
+// estimate halfway, a smaller one an eighth of the way.
+TEST(NackMulticast, StatusEchoesGiveRoundTripSamplesAndBogusOnesAreIgnored) {
+  Group g(IpOptions());
+  g.now = kTimeZero + std::chrono::seconds(20);
+  const std::uint64_t now_us = 20'000'000;
+  auto status_from = [&](std::uint32_t from, std::vector<wire::TimeEcho> echoes) {
+    std::vector<std::byte> bytes;
+    wire::EncodeStatus(bytes, MemberId{from}, 0, 0, {}, 42, echoes);
+    g[0].OnPacket(MemberId{from}, bytes, g.now);
+  };
+  EXPECT_EQ(g[0].stats().group_rtt_us, 0u);
+  status_from(1, {{MemberId{0}, now_us + 10, 0}});          // a time still to come
+  status_from(1, {{MemberId{0}, now_us - 300, 400}});       // held longer than away
+  status_from(1, {{MemberId{2}, now_us - 300, 0}});         // for member 2
+  status_from(1, {{MemberId{0}, now_us - 10'000'001, 0}});  // older than 10 s
+  status_from(1, {{MemberId{0}, 0, 0}});                    // 20 s
+  EXPECT_EQ(g[0].stats().group_rtt_us, 0u);
+  status_from(1, {{MemberId{2}, now_us - 900, 0}, {MemberId{0}, now_us - 700, 200}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 500u);
+  status_from(2, {{MemberId{0}, now_us - 900, 0}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 900u);  // the largest
+  status_from(2, {{MemberId{0}, now_us - 100, 0}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 800u);  // (7 x 900 + 100) / 8
+  status_from(2, {{MemberId{0}, now_us - 1800, 0}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 1300u);  // (800 + 1800) / 2
+  status_from(1, {{MemberId{0}, now_us - 2000, 500}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 1300u);  // member 1: (500 + 1500) / 2 = 1000
+  status_from(1, {{MemberId{0}, now_us - 3000, 0}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 2000u);  // member 1: (1000 + 3000) / 2
+}
+
+// With a real one-way delay (150 us each way, every packet), each member
+// measures 300 us to each other once the streaming origin's STATUS and
+// the receivers' answers have echoed each other.
+TEST(NackMulticast, EveryMemberMeasuresTheRoundTripOfAStreamingGroup) {
+  Group g(IpOptions());
+  const Duration one_way = std::chrono::microseconds(150);
+  TimePoint next_multicast = g.now;
+  const TimePoint end = g.now + milliseconds(300);
+  while (g.now < end) {
+    if (g.now >= next_multicast) {
+      g.Multicast(0, "x");
+      next_multicast += milliseconds(5);
+    }
+    g.Collect();  // sent now, delivered one_way later
+    g.now += one_way;
+    g.DeliverInFlight();
+    for (std::uint32_t m = 0; m < g.size(); ++m) {
+      if (auto d = g[m].NextDeadline(); d && *d <= g.now) g[m].OnTimeout(g.now);
+    }
+  }
+  for (std::uint32_t m = 0; m < g.size(); ++m) {
+    EXPECT_EQ(g[m].stats().group_rtt_us, 300u) << "member " << m;
+  }
+}
+
 TEST(NackMulticast, AReceiverThatSeesAnotherNackForItsGapSuppressesItsOwn) {
   const EngineOptions options = IpOptions(4);
   Group g(options);

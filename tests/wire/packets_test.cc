@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -222,6 +226,30 @@ TEST(Packets, StatusTimeAndEchoesRoundTrip) {
   std::vector<std::byte> without;
   EncodeStatus(without, MemberId{2}, 7, 0, acks, kMax64 - 1, {});
   EXPECT_EQ(buf.size(), without.size() + bytes);
+}
+
+// The decoder's fuzz seeds (tests/fuzz/corpus/decode_packet) are the valid
+// samples of this wire version, byte for byte: a version bump or a new
+// field must regenerate them, or the fuzzer starts from rejected packets.
+TEST(Packets, TheFuzzSeedsAreThisVersionsSamples) {
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(GCAST_PACKET_CORPUS)) {
+    ++files;
+    std::ifstream f(entry.path(), std::ios::binary);
+    const std::vector<char> chars{std::istreambuf_iterator<char>(f), {}};
+    std::vector<std::byte> bytes(chars.size());
+    std::memcpy(bytes.data(), chars.data(), chars.size());
+    EXPECT_EQ(DecodeCopy(bytes), DecodeError::kOk) << entry.path();
+  }
+  const auto samples = ValidSamples();
+  EXPECT_EQ(files, samples.size());
+  for (const auto& s : samples) {
+    std::ifstream f(std::filesystem::path(GCAST_PACKET_CORPUS) / s.name, std::ios::binary);
+    ASSERT_TRUE(f) << s.name << " is missing from " << GCAST_PACKET_CORPUS;
+    const std::vector<char> chars{std::istreambuf_iterator<char>(f), {}};
+    ASSERT_EQ(chars.size(), s.bytes.size()) << s.name;
+    EXPECT_EQ(std::memcmp(chars.data(), s.bytes.data(), chars.size()), 0) << s.name;
+  }
 }
 
 TEST(Packets, StatusWithNothingSentRoundTrips) {
@@ -442,7 +470,8 @@ TEST(Packets, ForgedCountWithoutEntriesFailsWithoutGrowingLists) {
   for (std::size_t i = 0; i < packets.size(); ++i) {
     Packet p;
     EXPECT_EQ(DecodeCopy(packets[i], p), DecodeError::kTruncated) << "packet " << i;
-    EXPECT_LE(p.acks.capacity() + p.nacks.capacity() + p.sacks.capacity() + p.messages.capacity(),
+    EXPECT_LE(p.acks.capacity() + p.nacks.capacity() + p.sacks.capacity() + p.messages.capacity() +
+                  p.echoes.capacity(),
               4u)
         << i;
   }
@@ -462,7 +491,9 @@ TEST(Packets, CountAboveTheLimitIsABadValue) {
   for (std::size_t i = 0; i < packets.size(); ++i) {
     Packet p;
     EXPECT_EQ(DecodeCopy(packets[i], p), DecodeError::kBadValue) << "packet " << i;
-    EXPECT_LE(p.acks.size() + p.nacks.size() + p.sacks.size() + p.messages.size(), 1u) << i;
+    EXPECT_LE(p.acks.size() + p.nacks.size() + p.sacks.size() + p.messages.size() + p.echoes.size(),
+              1u)
+        << i;
   }
 }
 
