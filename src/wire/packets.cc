@@ -62,6 +62,17 @@ void ReadAcks(Reader& r, std::vector<AckEntry>& out, bool& range_error) {
   }
 }
 
+void ReadEchoes(Reader& r, std::vector<TimeEcho>& out, bool& range_error) {
+  const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
+  for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+    TimeEcho e;
+    e.member = ReadMember(r, range_error);
+    e.time = r.Varint();
+    e.held = r.Varint();
+    out.push_back(e);
+  }
+}
+
 void ReadMessage(Reader& r, MemberId origin, std::vector<MessageEntry>& out, bool& range_error) {
   MessageEntry m;
   m.origin = origin;
@@ -170,16 +181,7 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
       out.holding = r.Varint();
       ReadAcks(r, out.acks, range_error);
       out.time = r.Varint();
-      {
-        const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
-        for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
-          TimeEcho e;
-          e.member = ReadMember(r, range_error);
-          e.time = r.Varint();
-          e.held = r.Varint();
-          out.echoes.push_back(e);
-        }
-      }
+      ReadEchoes(r, out.echoes, range_error);
       break;
     default:
       return DecodeError::kBadType;
