@@ -29,7 +29,8 @@ cxx="$(command -v clang++-14 || command -v clang++)"
 echo "== configuring and building fuzz targets in $build"
 CC="$cc" CXX="$cxx" cmake -S "$root" -B "$build" -DGCAST_FUZZ=ON -DGCAST_TESTS=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$jobs" --target "${targets[@]/%/_fuzz}"
+# make_engine_seeds too, so that the engine seeds' generator keeps building.
+cmake --build "$build" -j"$jobs" --target "${targets[@]/%/_fuzz}" make_engine_seeds
 
 failed=()
 for t in "${targets[@]}"; do
