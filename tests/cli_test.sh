@@ -132,6 +132,9 @@ expect "bench delivers every message" 0 '"delivered_min":600,"expected_per_recei
   cat "$tmp/bench.json"
 expect "bench reports the members' CPU" 0 '"cpu_cores":(0\.0*[1-9]|[1-9])' -- cat "$tmp/bench.json"
 expect "bench reports latency and RSS" 0 '"p99":[1-9].*"peak_rss_mib":[1-9]' -- cat "$tmp/bench.json"
+# Half a second at a set rate: the members' STATUS echoes measure the round trip.
+expect "bench reports the round trip the members measured" 0 '"group_rtt_us":[1-9]' -- \
+  "$gcast" bench --no-netns --members 3 --senders 1 --count 1000 --rate 2000 --runs 1 --json
 expect "bench reports datagrams per kernel send" 0 '"datagrams_per_send":[1-9]' -- \
   cat "$tmp/bench.json"
 # Without offload every kernel send carries one datagram, raw UDP's too.

@@ -371,6 +371,10 @@ void PrintSummary(const std::string& label, const nlohmann::json& s,
     std::printf("       senders late against their --rate schedule: p99 %.0f us, max %.0f us\n",
                 s["send_late_us"]["p99"].get<double>(), s["send_late_us"]["max"].get<double>());
   }
+  if (s.contains("group_rtt_us")) {
+    std::printf("       round trip the members measured at the end (largest): %.0f us\n",
+                s["group_rtt_us"].get<double>());
+  }
   if (s.contains("loop_nice")) {
     const int lo = s["loop_nice"]["min"].get<int>(), hi = s["loop_nice"]["max"].get<int>();
     const std::string asked =
