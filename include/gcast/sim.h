@@ -114,7 +114,10 @@ struct SimResult {
   std::uint64_t from_later_view = 0;
   std::uint64_t retained_peak = 0;  // largest retained buffer of any member
   std::uint64_t retained_end = 0;   // retained messages at the end, all correct members
-  bool complete = false;            // every correct member delivered every message it could
+  // ip: the largest round trip any member measured by STATUS echoes, in
+  // microseconds, at the end (0: none measured).
+  std::uint64_t group_rtt_us = 0;
+  bool complete = false;  // every correct member delivered every message it could
   // Every correct member delivered every message of every correct sender
   // (what even basic owes when members crash: agreement aside).
   bool correct_senders_delivered = false;

@@ -550,6 +550,7 @@ class Simulator {
       result_.invalid_packets += s.packets_invalid;
       result_.from_later_view += s.from_later_view;
       result_.retained_peak = std::max(result_.retained_peak, s.retained_peak);
+      result_.group_rtt_us = std::max(result_.group_rtt_us, s.group_rtt_us);
     }
     result_.retained_end = RetainedAtCorrect();
     result_.refused_never_sent = RefusedAtCorrect();

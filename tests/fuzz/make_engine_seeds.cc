@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <span>
@@ -41,6 +42,11 @@ constexpr Config kConfigs[] = {
      TotalAlgorithm::kIsis},
     {"real_reliable_fifo", 1 + 4 * 1, Reliability::kReliable, Ordering::kFifo,
      TotalAlgorithm::kSequencer},
+    {"real_basic_none", 0, Reliability::kBasic, Ordering::kNone, TotalAlgorithm::kSequencer},
+    {"real_basic_total_isis", 0 + 4 * 3 + 24, Reliability::kBasic, Ordering::kTotal,
+     TotalAlgorithm::kIsis},
+    {"real_ip_causal_total_isis", 2 + 4 * 5 + 24, Reliability::kIp, Ordering::kCausalTotal,
+     TotalAlgorithm::kIsis},
 };
 
 std::vector<std::uint8_t> Seed(const Config& c) {

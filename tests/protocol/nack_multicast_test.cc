@@ -136,8 +136,8 @@ TEST(NackMulticast, OnceStatusEchoesMeasureTheRoundTripNacksAndRepairsComeWithin
 // The echo arithmetic: a STATUS that echoes our time T with `held` gives
 // the sample now - T - held; echoes of times we never sent, held longer than
 // they were away, addressed to someone else, or older than 10 s give none.
-// R is the largest over the members; a larger sample moves a member's
-// estimate halfway, a smaller one an eighth of the way.
+// R is the largest over the members; each sample moves a member's estimate
+// an eighth of the way (TCP's SRTT).
 TEST(NackMulticast, StatusEchoesGiveRoundTripSamplesAndBogusOnesAreIgnored) {
   Group g(IpOptions());
   g.now = kTimeZero + std::chrono::seconds(20);
@@ -160,12 +160,10 @@ TEST(NackMulticast, StatusEchoesGiveRoundTripSamplesAndBogusOnesAreIgnored) {
   EXPECT_EQ(g[0].stats().group_rtt_us, 900u);  // the largest
   status_from(2, {{MemberId{0}, now_us - 100, 0}});
   EXPECT_EQ(g[0].stats().group_rtt_us, 800u);  // (7 x 900 + 100) / 8
-  status_from(2, {{MemberId{0}, now_us - 1800, 0}});
-  EXPECT_EQ(g[0].stats().group_rtt_us, 1300u);  // (800 + 1800) / 2
-  status_from(1, {{MemberId{0}, now_us - 2000, 500}});
-  EXPECT_EQ(g[0].stats().group_rtt_us, 1300u);  // member 1: (500 + 1500) / 2 = 1000
-  status_from(1, {{MemberId{0}, now_us - 3000, 0}});
-  EXPECT_EQ(g[0].stats().group_rtt_us, 2000u);  // member 1: (1000 + 3000) / 2
+  status_from(2, {{MemberId{0}, now_us - 1600, 0}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 900u);  // (7 x 800 + 1600) / 8
+  status_from(1, {{MemberId{0}, now_us - 4500, 500}});
+  EXPECT_EQ(g[0].stats().group_rtt_us, 937u);  // member 1: (7 x 500 + 4000) / 8
 }
 
 // With a real one-way delay (150 us each way, every packet), each member

@@ -167,6 +167,7 @@ void PrintJson(const SimOptions& o, const SimResult& r) {
   j["repairs_suppressed"] = r.repairs_suppressed;
   j["retained_peak"] = r.retained_peak;
   j["retained_end"] = r.retained_end;
+  j["group_rtt_us"] = r.group_rtt_us;
   j["invalid_packets"] = r.invalid_packets;
   j["from_later_view"] = r.from_later_view;
   j["views_installed"] = r.views_installed;
