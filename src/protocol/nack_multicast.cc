@@ -478,10 +478,10 @@ class NackMulticast final : public ReliabilityLayer {
       if (e.time > now_us || now_us - e.time < e.held) return;  // not a time we sent
       const Duration sample = std::chrono::microseconds(now_us - e.time - e.held);
       if (sample > kMaxRttSample) return;
-      // Smoothed as TCP's SRTT (gain 1/8): a delayed or duplicated STATUS
-      // moves it by an eighth of its excess, not halfway (rising halfway
-      // to larger samples held R near 2 ms on 20 us links with 10% of
-      // packets reordered by up to 5 ms, and 20-50% higher on the bench).
+      // Smoothed as TCP's SRTT (gain 1/8): a delayed STATUS moves it by an
+      // eighth of its excess (rising halfway to larger samples followed
+      // every delayed STATUS: R 20-50% higher on the bench, and the waits
+      // with it).
       std::optional<Duration>& r = rtt_[from.value];
       r = r ? (7 * *r + sample) / 8 : sample;
       UpdateGroupRtt();
