@@ -69,12 +69,14 @@ constexpr Duration kMinScaledDelay = std::chrono::microseconds(100);
 // Round-trip samples above this are taken as bogus (a clock jump).
 constexpr Duration kMaxRttSample = std::chrono::seconds(10);
 
+// A duration in whole microseconds (0 if negative).
+constexpr std::uint64_t Micros(Duration d) {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  return us > 0 ? static_cast<std::uint64_t>(us) : 0;
+}
 // A time point as the microseconds a STATUS carries (the clock's own origin;
 // only differences of one member's readings are ever taken).
-std::uint64_t Micros(TimePoint t) {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch());
-  return us.count() > 0 ? static_cast<std::uint64_t>(us.count()) : 0;
-}
+std::uint64_t Micros(TimePoint t) { return Micros(t.time_since_epoch()); }
 
 // The bodies one origin's retained messages: seqs in [base, base + span),
 // with empty slots for seqs not (yet) arrived. A power-of-two ring that grows
@@ -467,9 +469,7 @@ class NackMulticast final : public ReliabilityLayer {
   // member's clock restarted) is newer too.
   void OnStatusTime(MemberId from, const wire::Packet& p, TimePoint now) {
     EchoDue& due = echo_due_[from.value];
-    const auto jump = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(kMaxRttSample).count());
-    if (!due.seen || p.time > due.time || due.time - p.time > jump) {
+    if (!due.seen || p.time > due.time || due.time - p.time > Micros(kMaxRttSample)) {
       due = EchoDue{p.time, now, true, true};
     }
     const std::uint64_t now_us = Micros(now);
@@ -496,8 +496,7 @@ class NackMulticast final : public ReliabilityLayer {
       if (in_view_[m] && rtt_[m] && (!group_rtt_ || *rtt_[m] > *group_rtt_)) group_rtt_ = rtt_[m];
     }
     // At least 1 once measured (0 says "not yet").
-    outbox_.stats->group_rtt_us =
-        group_rtt_ ? std::max<std::uint64_t>(1, Micros(TimePoint{} + *group_rtt_)) : 0;
+    outbox_.stats->group_rtt_us = group_rtt_ ? std::max<std::uint64_t>(1, Micros(*group_rtt_)) : 0;
   }
 
   // How long a NACKed stretch waits for its repair before it is NACKed again.
