@@ -547,6 +547,7 @@ class Simulator {
       const auto& s = n.engine->stats();
       result_.nacks_suppressed += s.nacks_suppressed;
       result_.repairs_suppressed += s.repairs_suppressed;
+      result_.repairs_lost += s.repairs_lost;
       result_.invalid_packets += s.packets_invalid;
       result_.from_later_view += s.from_later_view;
       result_.retained_peak = std::max(result_.retained_peak, s.retained_peak);

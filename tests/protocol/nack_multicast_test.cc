@@ -301,6 +301,48 @@ TEST(NackMulticast, ConsecutiveLossesAreNackedAsOneRangeAndRepairedInOneDatagram
   EXPECT_EQ(g.Payloads(2), Strings({"m1", "m2", "m3", "m4", "m5"}));
 }
 
+// A repair lost on the way is NACKed again as soon as a later repair of
+// the same NACK arrives (they come in seq order, in one batch), after the
+// shortest back-off: not after the retry timeout, and not the seqs whose
+// repairs are still coming. Large messages: one repair per datagram.
+TEST(NackMulticast, ARepairLostInABatchIsNackedAgainWhenALaterOneArrives) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  bool repair_dropped = false;
+  g.drop = [&repair_dropped](const InFlight& p) {
+    if (p.from.value == 0 && p.to.value == 2 && p.kind == PacketKind::kData) {
+      for (std::uint64_t seq = 2; seq <= 6; ++seq) {
+        if (IsDataOf(p, 0, 2, seq)) return true;
+      }
+    }
+    if (p.to.value != 2 || p.kind != PacketKind::kRetransmit) return false;
+    const wire::Packet repair = DecodeOrFail(p.bytes);
+    if (repair_dropped || repair.messages.size() != 1 || repair.messages[0].seq != 3) return false;
+    repair_dropped = true;  // the first repair of seq 3 only
+    return true;
+  };
+  const std::string big(1000, 'x');
+  for (int i = 0; i < 7; ++i) {
+    g.Multicast(0, big);
+    g.Flush();
+  }
+  g.RunFor(options.nack_delay_max + milliseconds(10));
+  const auto repairs = g.SentOf(PacketKind::kRetransmit, 0);
+  ASSERT_EQ(repairs.size(), 6u);  // one datagram per message, seq 3 twice
+  EXPECT_EQ(DecodeOrFail(repairs[5].transmit.bytes).messages[0].seq, 3u);
+  EXPECT_EQ(g[2].stats().repairs_lost, 1u);
+  const auto nacks = g.SentOf(PacketKind::kNack, 2);
+  ASSERT_EQ(nacks.size(), 2u);
+  const wire::Packet again = DecodeOrFail(nacks[1].transmit.bytes);
+  EXPECT_EQ(again.attempt, 2u);
+  ASSERT_EQ(again.nacks.size(), 1u);
+  EXPECT_EQ(again.nacks[0].first, 3u);
+  EXPECT_EQ(again.nacks[0].last, 3u);
+  // The repairs all left at once; seq 4's arrival gave seq 3 up.
+  EXPECT_EQ(nacks[1].at, repairs[0].at + options.nack_delay_min);
+  EXPECT_EQ(g.delivered[2].size(), 7u);
+}
+
 TEST(NackMulticast, ACrashedOriginsMessageReachesEveryReceiverThroughAnotherHolder) {
   const EngineOptions options = IpOptions();
   Group g(options);

@@ -90,12 +90,13 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
   const std::uint64_t nacks = r.packets[static_cast<int>(PacketKind::kNack)];
   std::printf(
       "  data packets lost %llu, NACK packets %llu (%.2f per lost packet), suppressed: "
-      "%llu NACKs, %llu repairs\n",
+      "%llu NACKs, %llu repairs; repairs lost behind a later one %llu\n",
       static_cast<unsigned long long>(r.data_packets_lost), static_cast<unsigned long long>(nacks),
       r.data_packets_lost ? static_cast<double>(nacks) / static_cast<double>(r.data_packets_lost)
                           : 0.0,
       static_cast<unsigned long long>(r.nacks_suppressed),
-      static_cast<unsigned long long>(r.repairs_suppressed));
+      static_cast<unsigned long long>(r.repairs_suppressed),
+      static_cast<unsigned long long>(r.repairs_lost));
   std::printf(
       "  retained-buffer peak %llu messages (any member), at end %llu; invalid packets %llu, "
       "from a later view %llu\n",
@@ -165,6 +166,7 @@ void PrintJson(const SimOptions& o, const SimResult& r) {
                           : 0.0;
   j["nacks_suppressed"] = r.nacks_suppressed;
   j["repairs_suppressed"] = r.repairs_suppressed;
+  j["repairs_lost"] = r.repairs_lost;
   j["retained_peak"] = r.retained_peak;
   j["retained_end"] = r.retained_end;
   j["group_rtt_us"] = r.group_rtt_us;
