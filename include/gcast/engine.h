@@ -109,8 +109,9 @@ struct EngineStats {
   std::uint64_t duplicates = 0;       // copies of messages already held or delivered
   std::uint64_t nacks_suppressed = 0;
   std::uint64_t repairs_suppressed = 0;
-  // ip: repairs found lost because a later repair of the same NACK came
-  // first; the seqs below it are NACKed again at once (not on the timeout).
+  // ip: NACKed stretches (or parts) given up as lost, their repair or our
+  // NACK, because a later repair came first; they are NACKed again after
+  // the shortest back-off, not on the retry timeout.
   std::uint64_t repairs_lost = 0;
   std::uint64_t retained = 0;       // messages held for retransmission now
   std::uint64_t retained_peak = 0;  // largest value of `retained`

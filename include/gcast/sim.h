@@ -109,7 +109,7 @@ struct SimResult {
   std::uint64_t data_packets_lost = 0;  // data packets dropped for at least one receiver
   std::uint64_t nacks_suppressed = 0;
   std::uint64_t repairs_suppressed = 0;
-  std::uint64_t repairs_lost = 0;  // ip: repairs seen lost behind a later one (NACKed at once)
+  std::uint64_t repairs_lost = 0;  // ip: stretches given up as lost behind a later repair
   std::uint64_t invalid_packets = 0;
   // Packets dropped because they were sent in a view the receiver had not installed.
   std::uint64_t from_later_view = 0;

@@ -27,7 +27,8 @@
 // RTO: the smoothed NACK-to-repair time plus four mean deviations, sampled on
 // first NACKs only (Karn) and doubled for each retry since the last sample,
 // kept within [nack_delay_max + repair_delay_min, nack_retry]; nack_retry
-// until there is a sample.
+// until there is a sample. A lost repair (or NACK) does not wait for it
+// when a later repair gives it up (NoticeLostRepairs).
 //
 // A member that sees someone else's NACK covering its own first un-NACKed
 // missing seq counts that stretch as NACKed (suppression): the repair will
@@ -281,9 +282,10 @@ class NackMulticast final : public ReliabilityLayer {
           if (pending_repairs_.erase({m.origin.value, m.seq}) > 0) {
             outbox_.stats->repairs_suppressed++;
           }
+          const bool awaited = Awaited(m);
           TimeRepair(m, now);
           OnMessage(m, now);
-          NoticeLostRepairs(m, now);
+          if (awaited) NoticeLostRepairs(m, now);
         }
         break;
       case wire::PacketType::kNack:
@@ -340,9 +342,10 @@ class NackMulticast final : public ReliabilityLayer {
     TimePoint due{};
     std::uint64_t attempts = 0;
     std::optional<TimePoint> sent;  // our first NACK of it, until its first repair is timed
-    // Due because a later repair of the same NACK came first (its own repair
+    // Due because a later repair came first (its own repair, or our NACK,
     // was lost), not because the retry timeout ran out: no back-off.
     bool lost = false;
+    TimePoint asked{};  // when it was last NACKed (by us, or by the NACK that suppressed ours)
   };
 
   struct Origin {
@@ -536,33 +539,52 @@ class NackMulticast final : public ReliabilityLayer {
     }
   }
 
-  // Repair `m` has arrived. The origin repairs what one NACK asked for in
-  // seq order, in one batch: a seq below it that the same NACK asked for
-  // (same stretch) and that is still missing had its repair lost on the way.
-  // That stretch's part below `m` is NACKed again after the shortest
-  // back-off, not after the retry timeout (as TCP's fast retransmit and
-  // RACK take a later segment's arrival as proof of loss). At 5% loss a
-  // repair stream of a lost 64 KiB GSO send loses one of its ~40 datagrams
-  // more often than not. A repair that came early for another member's
-  // NACK may trigger it spuriously: a duplicate repair, nothing worse.
+  // Whether `m` is a repair of a seq we miss: one we asked for.
+  bool Awaited(const wire::MessageEntry& m) const {
+    if (m.origin == self_ || m.origin.value >= options_.members) return false;
+    const GapTracker& received = origins_[m.origin.value].received;
+    return m.seq > received.floor() && !received.Contains(m.seq);
+  }
+
+  // Repair `m`, of a seq we missed, has arrived. The origin answers NACKs in
+  // the order they come, each after the same delay, and one NACK's repairs
+  // in seq order, in one batch. So a stretch NACKed no later than the one
+  // holding `m` whose repair has not come had its repair, or our NACK, lost
+  // on the way: that whole stretch if it lies below, or its part below `m`
+  // if it is the same stretch. It is NACKed again after the shortest
+  // back-off, not after the retry timeout (TCP's fast retransmit and RACK
+  // take a later segment's arrival as proof of loss the same way). At 5%
+  // loss a lost 64 KiB GSO send's ~30 repairs lose one more often than not.
+  // A repair that came first because another member asked earlier, or a
+  // holder other than the origin, may trigger it spuriously: a duplicate
+  // repair, nothing worse.
   void NoticeLostRepairs(const wire::MessageEntry& m, TimePoint now) {
-    if (m.origin == self_ || m.origin.value >= options_.members) return;
     const std::uint32_t oi = m.origin.value;
     Origin& o = origins_[oi];
+    auto holder = std::find_if(o.marks.begin(), o.marks.end(),
+                               [&](const NackMark& k) { return k.upto >= m.seq; });
+    if (holder == o.marks.end()) return;  // not a seq we NACKed
+    const TimePoint due = now + NackDelayMin();
+    bool changed = false;
     std::uint64_t lo = o.received.floor();
-    for (auto it = o.marks.begin(); it != o.marks.end(); ++it) {
-      if (it->upto < m.seq) {
-        lo = std::max(lo, it->upto);
-        continue;
+    for (auto it = o.marks.begin(); it != holder; ++it) {
+      if (it->asked <= holder->asked && it->due > due && it->upto > lo &&
+          o.received.FirstMissingAfter(lo) <= it->upto) {
+        it->due = due;
+        it->lost = true;
+        outbox_.stats->repairs_lost++;
+        changed = true;
       }
-      if (m.seq <= lo + 1 || o.received.FirstMissingAfter(lo) >= m.seq) return;
-      const TimePoint due = now + NackDelayMin();
-      if (it->due <= due || o.marks.size() >= kMaxMarks) return;  // due sooner anyway
-      o.marks.insert(it, NackMark{m.seq - 1, due, it->attempts, std::nullopt, true});
-      outbox_.stats->repairs_lost++;
-      UpdateNackDue(oi);
-      return;
+      lo = std::max(lo, it->upto);
     }
+    if (m.seq > lo + 1 && o.received.FirstMissingAfter(lo) < m.seq && holder->due > due &&
+        o.marks.size() < kMaxMarks) {
+      o.marks.insert(holder,
+                     NackMark{m.seq - 1, due, holder->attempts, std::nullopt, true, holder->asked});
+      outbox_.stats->repairs_lost++;
+      changed = true;
+    }
+    if (changed) UpdateNackDue(oi);
   }
 
   void UpdateNackDue(std::uint32_t oi) {
@@ -588,6 +610,7 @@ class NackMulticast final : public ReliabilityLayer {
       second.attempts = std::max(first.attempts, second.attempts);
       second.sent.reset();
       second.lost = second.lost && first.lost;
+      second.asked = std::max(first.asked, second.asked);
     }
     o.marks.push_back(mark);
   }
@@ -640,7 +663,7 @@ class NackMulticast final : public ReliabilityLayer {
           const std::uint64_t upto = std::min(r.last, o.known_highest);
           AddMark(o,
                   NackMark{upto, now + RetryTimeout(o) + Backoff(Duration::zero(), NackDelayMax()),
-                           1, std::nullopt});
+                           1, std::nullopt, false, now});
           if (o.known_highest <= upto) o.new_due.reset();
           UpdateNackDue(r.origin.value);
           outbox_.stats->nacks_suppressed++;
@@ -719,6 +742,7 @@ class NackMulticast final : public ReliabilityLayer {
             if (!mark.lost) o.backoff = std::min(o.backoff + 1, 8);
             ++mark.attempts;
             mark.sent.reset();
+            mark.asked = now;
           }
           mark.lost = false;
           // Otherwise every seq of the stretch arrived and an older stretch
@@ -737,7 +761,7 @@ class NackMulticast final : public ReliabilityLayer {
                                           : o.known_highest;
         if (covered > lo) {
           if (add(lo, covered, 1)) {
-            AddMark(o, NackMark{covered, now + RetryTimeout(o), 1, now});
+            AddMark(o, NackMark{covered, now + RetryTimeout(o), 1, now, false, now});
           } else if (!o.marks.empty()) {
             o.marks.back().upto = covered;  // nothing missing up there after all
           }

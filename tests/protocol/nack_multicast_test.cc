@@ -343,6 +343,50 @@ TEST(NackMulticast, ARepairLostInABatchIsNackedAgainWhenALaterOneArrives) {
   EXPECT_EQ(g.delivered[2].size(), 7u);
 }
 
+// Across stretches: a repair for a stretch NACKed later gives up an
+// earlier stretch whose repair has not come (its repair or its NACK was
+// lost). Seq 2's repair is lost; the repair of seq 5, NACKed after it,
+// brings seq 2's NACK again within nack_delay_min, not at the ~40 ms retry.
+TEST(NackMulticast, ARepairOfALaterNackGivesUpAnEarlierStretchsLostRepair) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  bool repair_dropped = false;
+  g.drop = [&repair_dropped](const InFlight& p) {
+    if (IsDataOf(p, 0, 2, 2) || IsDataOf(p, 0, 2, 5)) return true;
+    if (p.to.value != 2 || p.kind != PacketKind::kRetransmit || repair_dropped) return false;
+    const wire::Packet repair = DecodeOrFail(p.bytes);
+    repair_dropped = repair.messages.size() == 1 && repair.messages[0].seq == 2;
+    return repair_dropped;
+  };
+  for (int i = 0; i < 3; ++i) {
+    g.Multicast(0, "x");
+    g.Flush();
+  }
+  g.RunFor(options.nack_delay_max + milliseconds(2));
+  ASSERT_TRUE(repair_dropped);
+  ASSERT_EQ(g.CountSent(PacketKind::kNack, 2), 1u);
+  for (int i = 0; i < 3; ++i) {
+    g.Multicast(0, "y");
+    g.Flush();
+  }
+  g.RunFor(options.nack_delay_max + milliseconds(3));
+  const auto nacks = g.SentOf(PacketKind::kNack, 2);
+  ASSERT_EQ(nacks.size(), 3u);
+  const wire::Packet later = DecodeOrFail(nacks[1].transmit.bytes);
+  ASSERT_EQ(later.nacks.size(), 1u);
+  EXPECT_EQ(later.nacks[0].first, 5u);
+  const wire::Packet again = DecodeOrFail(nacks[2].transmit.bytes);
+  EXPECT_EQ(again.attempt, 2u);
+  ASSERT_EQ(again.nacks.size(), 1u);
+  EXPECT_EQ(again.nacks[0].first, 2u);
+  EXPECT_EQ(again.nacks[0].last, 2u);
+  const auto repairs = g.SentOf(PacketKind::kRetransmit, 0);
+  ASSERT_EQ(repairs.size(), 3u);  // 2 (lost), 5, 2 again
+  EXPECT_EQ(nacks[2].at, repairs[1].at + options.nack_delay_min);
+  EXPECT_EQ(g[2].stats().repairs_lost, 1u);
+  EXPECT_EQ(g.delivered[2].size(), 6u);
+}
+
 TEST(NackMulticast, ACrashedOriginsMessageReachesEveryReceiverThroughAnotherHolder) {
   const EngineOptions options = IpOptions();
   Group g(options);

@@ -90,7 +90,7 @@ void PrintSummary(const SimOptions& o, const SimResult& r) {
   const std::uint64_t nacks = r.packets[static_cast<int>(PacketKind::kNack)];
   std::printf(
       "  data packets lost %llu, NACK packets %llu (%.2f per lost packet), suppressed: "
-      "%llu NACKs, %llu repairs; repairs lost behind a later one %llu\n",
+      "%llu NACKs, %llu repairs; given up as lost behind a later repair %llu\n",
       static_cast<unsigned long long>(r.data_packets_lost), static_cast<unsigned long long>(nacks),
       r.data_packets_lost ? static_cast<double>(nacks) / static_cast<double>(r.data_packets_lost)
                           : 0.0,
