@@ -282,10 +282,11 @@ class NackMulticast final : public ReliabilityLayer {
           if (pending_repairs_.erase({m.origin.value, m.seq}) > 0) {
             outbox_.stats->repairs_suppressed++;
           }
-          const bool awaited = Awaited(m);
-          TimeRepair(m, now);
+          const bool missed = Missed(m);
+          if (missed) TimeRepair(m, now);
           OnMessage(m, now);
-          if (awaited) NoticeLostRepairs(m, now);
+          // Only the origin's repairs come in the order its NACKs asked.
+          if (missed && from == m.origin) NoticeLostRepairs(m, now);
         }
         break;
       case wire::PacketType::kNack:
@@ -516,10 +517,9 @@ class NackMulticast final : public ReliabilityLayer {
 
   // A repair of a seq we NACKed once (Karn: not after a retry, whose repair
   // could answer either NACK): one sample of the NACK-to-repair time.
+  // REQUIRES: Missed(m).
   void TimeRepair(const wire::MessageEntry& m, TimePoint now) {
-    if (m.origin == self_ || m.origin.value >= options_.members) return;
     Origin& o = origins_[m.origin.value];
-    if (m.seq <= o.received.floor() || o.received.Contains(m.seq)) return;
     for (NackMark& mark : o.marks) {
       if (mark.upto < m.seq) continue;
       if (mark.sent && mark.attempts == 1) {
@@ -539,25 +539,27 @@ class NackMulticast final : public ReliabilityLayer {
     }
   }
 
-  // Whether `m` is a repair of a seq we miss: one we asked for.
-  bool Awaited(const wire::MessageEntry& m) const {
+  // Whether `m` repairs a seq of another origin that we miss.
+  bool Missed(const wire::MessageEntry& m) const {
     if (m.origin == self_ || m.origin.value >= options_.members) return false;
     const GapTracker& received = origins_[m.origin.value].received;
     return m.seq > received.floor() && !received.Contains(m.seq);
   }
 
-  // Repair `m`, of a seq we missed, has arrived. The origin answers NACKs in
-  // the order they come, each after the same delay, and one NACK's repairs
-  // in seq order, in one batch. So a stretch NACKed no later than the one
-  // holding `m` whose repair has not come had its repair, or our NACK, lost
-  // on the way: that whole stretch if it lies below, or its part below `m`
-  // if it is the same stretch. It is NACKed again after the shortest
-  // back-off, not after the retry timeout (TCP's fast retransmit and RACK
-  // take a later segment's arrival as proof of loss the same way). At 5%
-  // loss a lost 64 KiB GSO send's ~30 repairs lose one more often than not.
-  // A repair that came first because another member asked earlier, or a
-  // holder other than the origin, may trigger it spuriously: a duplicate
-  // repair, nothing worse.
+  // The origin's repair `m` of a seq we missed has arrived. The origin sends
+  // every repair that is due in seq order, each due the same delay after
+  // the NACK that asked for it (an earlier NACK of another member keeps its
+  // earlier time). So a seq that we NACKed no later than `m`'s and that lies
+  // below it should have come first; if it is still missing, its repair or
+  // our NACK was lost. That is: the part below `m` of the stretch holding
+  // it (NACKed together), and every lower stretch last NACKed no later
+  // (each a batch of its own, or an earlier part of the same batch). They
+  // are NACKed again after the shortest back-off, not after the retry
+  // timeout (TCP's fast retransmit and RACK take a later segment's arrival
+  // as proof of loss the same way). A repair that came first because
+  // another member asked earlier, or reordering longer than the back-off,
+  // gives a stretch up spuriously: a NACK and a duplicate repair per seq
+  // given up, nothing worse.
   void NoticeLostRepairs(const wire::MessageEntry& m, TimePoint now) {
     const std::uint32_t oi = m.origin.value;
     Origin& o = origins_[oi];
@@ -567,9 +569,10 @@ class NackMulticast final : public ReliabilityLayer {
     const TimePoint due = now + NackDelayMin();
     bool changed = false;
     std::uint64_t lo = o.received.floor();
+    std::uint64_t missing = o.received.FirstMissingAfter(lo);  // the lowest above lo
     for (auto it = o.marks.begin(); it != holder; ++it) {
-      if (it->asked <= holder->asked && it->due > due && it->upto > lo &&
-          o.received.FirstMissingAfter(lo) <= it->upto) {
+      if (missing <= lo) missing = o.received.FirstMissingAfter(lo);
+      if (missing <= it->upto && it->asked <= holder->asked && it->due > due) {
         it->due = due;
         it->lost = true;
         outbox_.stats->repairs_lost++;
@@ -577,8 +580,8 @@ class NackMulticast final : public ReliabilityLayer {
       }
       lo = std::max(lo, it->upto);
     }
-    if (m.seq > lo + 1 && o.received.FirstMissingAfter(lo) < m.seq && holder->due > due &&
-        o.marks.size() < kMaxMarks) {
+    if (missing <= lo) missing = o.received.FirstMissingAfter(lo);
+    if (missing < m.seq && holder->due > due && o.marks.size() < kMaxMarks) {
       o.marks.insert(holder,
                      NackMark{m.seq - 1, due, holder->attempts, std::nullopt, true, holder->asked});
       outbox_.stats->repairs_lost++;
@@ -735,12 +738,17 @@ class NackMulticast final : public ReliabilityLayer {
           // one it cannot tell whether the stretch still misses something.
           const bool unseen =
               missing.size() >= kMaxNackRangesPerOrigin && missing.back().last < mark.upto;
-          if (add(lo, mark.upto, mark.attempts + 1) || unseen) {
+          // A stretch given up as lost goes again with its attempt number:
+          // the origin evidently answers (a later repair came), so the
+          // other holders need not (they repair attempts >= 2 only).
+          if (add(lo, mark.upto, mark.lost ? mark.attempts : mark.attempts + 1) || unseen) {
             // A retry: the repair is late, so the timeout was too short (as
             // TCP backs off its RTO; Karn: no sample comes from a retried NACK).
             // Not so for a repair known lost: the timeout stays.
-            if (!mark.lost) o.backoff = std::min(o.backoff + 1, 8);
-            ++mark.attempts;
+            if (!mark.lost) {
+              o.backoff = std::min(o.backoff + 1, 8);
+              ++mark.attempts;
+            }
             mark.sent.reset();
             mark.asked = now;
           }

@@ -304,22 +304,30 @@ TEST(NackMulticast, ConsecutiveLossesAreNackedAsOneRangeAndRepairedInOneDatagram
 // A repair lost on the way is NACKed again as soon as a later repair of
 // the same NACK arrives (they come in seq order, in one batch), after the
 // shortest back-off: not after the retry timeout, and not the seqs whose
-// repairs are still coming. Large messages: one repair per datagram.
+// repairs are still coming (held here). Large messages: one repair per
+// datagram.
 TEST(NackMulticast, ARepairLostInABatchIsNackedAgainWhenALaterOneArrives) {
   const EngineOptions options = IpOptions();
   Group g(options);
   bool repair_dropped = false;
-  g.drop = [&repair_dropped](const InFlight& p) {
-    if (p.from.value == 0 && p.to.value == 2 && p.kind == PacketKind::kData) {
-      for (std::uint64_t seq = 2; seq <= 6; ++seq) {
-        if (IsDataOf(p, 0, 2, seq)) return true;
-      }
+  std::vector<InFlight> held;  // the first repairs of seqs 5 and 6 to member 2
+  g.drop = [&](const InFlight& p) {
+    for (std::uint64_t seq = 2; seq <= 6; ++seq) {
+      if (IsDataOf(p, 0, 2, seq)) return true;
     }
     if (p.to.value != 2 || p.kind != PacketKind::kRetransmit) return false;
     const wire::Packet repair = DecodeOrFail(p.bytes);
-    if (repair_dropped || repair.messages.size() != 1 || repair.messages[0].seq != 3) return false;
-    repair_dropped = true;  // the first repair of seq 3 only
-    return true;
+    if (repair.messages.size() != 1) return false;
+    const std::uint64_t seq = repair.messages[0].seq;
+    if (seq == 3 && !repair_dropped) {
+      repair_dropped = true;  // lost
+      return true;
+    }
+    if ((seq == 5 || seq == 6) && held.size() < 2) {
+      held.push_back(p);  // still on the way
+      return true;
+    }
+    return false;
   };
   const std::string big(1000, 'x');
   for (int i = 0; i < 7; ++i) {
@@ -327,19 +335,67 @@ TEST(NackMulticast, ARepairLostInABatchIsNackedAgainWhenALaterOneArrives) {
     g.Flush();
   }
   g.RunFor(options.nack_delay_max + milliseconds(10));
+  ASSERT_EQ(held.size(), 2u);
   const auto repairs = g.SentOf(PacketKind::kRetransmit, 0);
   ASSERT_EQ(repairs.size(), 6u);  // one datagram per message, seq 3 twice
   EXPECT_EQ(DecodeOrFail(repairs[5].transmit.bytes).messages[0].seq, 3u);
   EXPECT_EQ(g[2].stats().repairs_lost, 1u);
-  const auto nacks = g.SentOf(PacketKind::kNack, 2);
+  auto nacks = g.SentOf(PacketKind::kNack, 2);
   ASSERT_EQ(nacks.size(), 2u);
   const wire::Packet again = DecodeOrFail(nacks[1].transmit.bytes);
-  EXPECT_EQ(again.attempt, 2u);
+  EXPECT_EQ(again.attempt, 1u);  // as first asked: the origin answers, other holders need not
   ASSERT_EQ(again.nacks.size(), 1u);
-  EXPECT_EQ(again.nacks[0].first, 3u);
+  EXPECT_EQ(again.nacks[0].first, 3u);  // not 5 and 6: their repairs may still come
   EXPECT_EQ(again.nacks[0].last, 3u);
   // The repairs all left at once; seq 4's arrival gave seq 3 up.
   EXPECT_EQ(nacks[1].at, repairs[0].at + options.nack_delay_min);
+  // Seqs 5 and 6 keep their retry timeout (nack_retry: nothing was timed
+  // when they were NACKed), then go again as a retry.
+  g.RunUntil(nacks[0].at + options.nack_retry);
+  nacks = g.SentOf(PacketKind::kNack, 2);
+  ASSERT_EQ(nacks.size(), 3u);
+  EXPECT_EQ(nacks[2].at, nacks[0].at + options.nack_retry);
+  const wire::Packet retry = DecodeOrFail(nacks[2].transmit.bytes);
+  EXPECT_EQ(retry.attempt, 2u);
+  ASSERT_EQ(retry.nacks.size(), 1u);
+  EXPECT_EQ(retry.nacks[0].first, 5u);
+  EXPECT_EQ(retry.nacks[0].last, 6u);
+  g.RunFor(milliseconds(5));
+  EXPECT_EQ(g.delivered[2].size(), 7u);
+}
+
+// Only the origin's repairs of seqs we miss tell of lost ones: a copy of a
+// seq we hold, or a repair from another holder (its own random delays per
+// seq), arriving before the origin's batch gives nothing up.
+TEST(NackMulticast, RepairsThatSayNothingOfOurNacksGiveNothingUp) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  g.drop = [](const InFlight& p) {
+    return IsDataOf(p, 0, 2, 2) || IsDataOf(p, 0, 2, 3) || IsDataOf(p, 0, 2, 5) ||
+           IsDataOf(p, 0, 2, 6);
+  };
+  const std::string big(1000, 'x');
+  for (int i = 0; i < 7; ++i) {
+    g.Multicast(0, big);
+    g.Flush();
+  }
+  while (g.CountSent(PacketKind::kNack, 2) == 0) g.RunFor(std::chrono::microseconds(50));
+  ASSERT_EQ(g.CountSent(PacketKind::kRetransmit), 0u);  // the origin's answer is 1 ms away
+  const auto repair_of = [&](std::uint32_t from, std::uint64_t seq) {
+    std::vector<std::byte> bytes;
+    for (const Sent& d : g.SentOf(PacketKind::kData, 0)) {
+      const wire::Packet data = DecodeOrFail(d.transmit.bytes);
+      const std::vector<wire::MessageEntry> one{data.messages.front()};
+      if (data.seq == seq) wire::EncodeRepair(bytes, MemberId{from}, one);
+    }
+    return bytes;
+  };
+  g[2].OnPacket(MemberId{0}, repair_of(0, 4), g.now);  // seq 4: member 2 has it
+  g[2].OnPacket(MemberId{1}, repair_of(1, 6), g.now);  // another holder's repair of seq 6
+  EXPECT_EQ(g[2].stats().repairs_lost, 0u);
+  g.RunFor(options.nack_delay_max + milliseconds(10));
+  EXPECT_EQ(g[2].stats().repairs_lost, 0u);
+  EXPECT_EQ(g.CountSent(PacketKind::kNack, 2), 1u);
   EXPECT_EQ(g.delivered[2].size(), 7u);
 }
 
@@ -376,7 +432,7 @@ TEST(NackMulticast, ARepairOfALaterNackGivesUpAnEarlierStretchsLostRepair) {
   ASSERT_EQ(later.nacks.size(), 1u);
   EXPECT_EQ(later.nacks[0].first, 5u);
   const wire::Packet again = DecodeOrFail(nacks[2].transmit.bytes);
-  EXPECT_EQ(again.attempt, 2u);
+  EXPECT_EQ(again.attempt, 1u);  // as first asked
   ASSERT_EQ(again.nacks.size(), 1u);
   EXPECT_EQ(again.nacks[0].first, 2u);
   EXPECT_EQ(again.nacks[0].last, 2u);
@@ -385,6 +441,47 @@ TEST(NackMulticast, ARepairOfALaterNackGivesUpAnEarlierStretchsLostRepair) {
   EXPECT_EQ(nacks[2].at, repairs[1].at + options.nack_delay_min);
   EXPECT_EQ(g[2].stats().repairs_lost, 1u);
   EXPECT_EQ(g.delivered[2].size(), 6u);
+}
+
+// A stretch NACKed again after the one a repair answers is not given up
+// by that repair: its own repair may still come. Seq 2's repairs are lost;
+// its retry goes out while seq 5's first repair is still on the way.
+TEST(NackMulticast, ARepairGivesUpNoStretchNackedAfterItsOwn) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  std::vector<InFlight> held;  // seq 5's first repair to member 2
+  g.drop = [&held](const InFlight& p) {
+    if (IsDataOf(p, 0, 2, 2) || IsDataOf(p, 0, 2, 5)) return true;
+    if (p.to.value != 2 || p.kind != PacketKind::kRetransmit) return false;
+    const wire::Packet repair = DecodeOrFail(p.bytes);
+    if (repair.messages.size() != 1) return false;
+    if (repair.messages[0].seq == 2) return true;  // every repair of seq 2 is lost
+    if (repair.messages[0].seq == 5 && held.empty()) {
+      held.push_back(p);
+      return true;
+    }
+    return false;
+  };
+  const auto run_until_nacks = [&](std::size_t n) {
+    while (g.CountSent(PacketKind::kNack, 2) < n) g.RunFor(std::chrono::microseconds(50));
+  };
+  for (int i = 0; i < 3; ++i) {
+    g.Multicast(0, "x");
+    g.Flush();
+  }
+  run_until_nacks(1);  // seq 2
+  for (int i = 0; i < 3; ++i) {
+    g.Multicast(0, "y");
+    g.Flush();
+  }
+  run_until_nacks(2);  // seq 5
+  run_until_nacks(3);  // seq 2 again, on its retry timeout
+  const wire::Packet retry = DecodeOrFail(g.SentOf(PacketKind::kNack, 2)[2].transmit.bytes);
+  ASSERT_EQ(retry.nacks.size(), 1u);
+  ASSERT_EQ(retry.nacks[0].first, 2u);
+  ASSERT_EQ(held.size(), 1u);
+  g[2].OnPacket(held[0].from, held[0].bytes, g.now);  // seq 5's repair, late
+  EXPECT_EQ(g[2].stats().repairs_lost, 0u);
 }
 
 TEST(NackMulticast, ACrashedOriginsMessageReachesEveryReceiverThroughAnotherHolder) {
