@@ -379,7 +379,10 @@ TEST(NackMulticast, RepairsThatSayNothingOfOurNacksGiveNothingUp) {
     g.Multicast(0, big);
     g.Flush();
   }
-  while (g.CountSent(PacketKind::kNack, 2) == 0) g.RunFor(std::chrono::microseconds(50));
+  for (int i = 0; i < 200 && g.CountSent(PacketKind::kNack, 2) == 0; ++i) {
+    g.RunFor(std::chrono::microseconds(50));
+  }
+  ASSERT_EQ(g.CountSent(PacketKind::kNack, 2), 1u);
   ASSERT_EQ(g.CountSent(PacketKind::kRetransmit), 0u);  // the origin's answer is 1 ms away
   const auto repair_of = [&](std::uint32_t from, std::uint64_t seq) {
     std::vector<std::byte> bytes;
@@ -462,8 +465,11 @@ TEST(NackMulticast, ARepairGivesUpNoStretchNackedAfterItsOwn) {
     }
     return false;
   };
-  const auto run_until_nacks = [&](std::size_t n) {
-    while (g.CountSent(PacketKind::kNack, 2) < n) g.RunFor(std::chrono::microseconds(50));
+  const auto run_until_nacks = [&](std::size_t n) {  // within 100 ms
+    for (int i = 0; i < 2000 && g.CountSent(PacketKind::kNack, 2) < n; ++i) {
+      g.RunFor(std::chrono::microseconds(50));
+    }
+    ASSERT_EQ(g.CountSent(PacketKind::kNack, 2), n);
   };
   for (int i = 0; i < 3; ++i) {
     g.Multicast(0, "x");
@@ -482,6 +488,45 @@ TEST(NackMulticast, ARepairGivesUpNoStretchNackedAfterItsOwn) {
   ASSERT_EQ(held.size(), 1u);
   g[2].OnPacket(held[0].from, held[0].bytes, g.now);  // seq 5's repair, late
   EXPECT_EQ(g[2].stats().repairs_lost, 0u);
+}
+
+// A stretch given up goes again as first asked (attempt 1), which only the
+// origin answers. If the origin has crashed meanwhile, the stretch's retry
+// timeout still comes, as a retry (attempt 2), and another holder repairs.
+TEST(NackMulticast, AStretchGivenUpJustBeforeTheOriginCrashesIsRepairedByAnotherHolder) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  bool repair_dropped = false;
+  g.drop = [&repair_dropped](const InFlight& p) {
+    for (std::uint64_t seq = 2; seq <= 6; ++seq) {
+      if (IsDataOf(p, 0, 2, seq)) return true;
+    }
+    if (p.to.value != 2 || p.kind != PacketKind::kRetransmit || repair_dropped) return false;
+    const wire::Packet repair = DecodeOrFail(p.bytes);
+    repair_dropped = repair.messages.size() == 1 && repair.messages[0].seq == 3;
+    return repair_dropped;
+  };
+  const std::string big(1000, 'x');
+  for (int i = 0; i < 7; ++i) {
+    g.Multicast(0, big);
+    g.Flush();
+  }
+  for (int i = 0; i < 400 && g.CountSent(PacketKind::kRetransmit, 0) == 0; ++i) {
+    g.RunFor(std::chrono::microseconds(50));
+  }
+  ASSERT_TRUE(repair_dropped);
+  g.Crash(0);
+  EXPECT_EQ(g[2].stats().repairs_lost, 1u);
+  g.RunFor(milliseconds(200));
+  EXPECT_EQ(g.delivered[2].size(), 7u);
+  const auto nacks = g.SentOf(PacketKind::kNack, 2);
+  // 2..6; 3 given up (unanswered); 3 on its timeout, again until a holder answers
+  ASSERT_GE(nacks.size(), 3u);
+  EXPECT_EQ(DecodeOrFail(nacks[1].transmit.bytes).attempt, 1u);
+  EXPECT_EQ(DecodeOrFail(nacks[2].transmit.bytes).attempt, 2u);
+  const auto repairs = g.SentOf(PacketKind::kRetransmit, 1);
+  ASSERT_EQ(repairs.size(), 1u);
+  EXPECT_GE(repairs[0].at, nacks[2].at + options.repair_delay_max);
 }
 
 TEST(NackMulticast, ACrashedOriginsMessageReachesEveryReceiverThroughAnotherHolder) {
