@@ -137,6 +137,8 @@ expect "bench reports the round trip the members measured" 0 '"group_rtt_us":[1-
   "$gcast" bench --no-netns --members 3 --senders 1 --count 1000 --rate 2000 --runs 1 --json
 expect "bench reports datagrams per kernel send" 0 '"datagrams_per_send":[1-9]' -- \
   cat "$tmp/bench.json"
+expect "bench reports the stretches given up as lost" 0 '"repairs_lost":[0-9]' -- \
+  cat "$tmp/bench.json"
 # Without offload every kernel send carries one datagram, raw UDP's too.
 "$gcast" bench --no-netns --members 3 --senders 1 --count 300 --runs 1 --json --baseline \
   --no-offload >"$tmp/bench-no-offload.json" 2>"$tmp/bench-no-offload.err"

@@ -156,7 +156,7 @@ struct RunResult {
   // --rate: how late the senders' multicasts were against their schedule
   // (worst sender), which the latency above, stamped at the send, omits.
   std::optional<double> late_p99_us, late_max_us;
-  std::uint64_t nacks = 0, retransmissions = 0, delivered_min = 0, expected = 0;
+  std::uint64_t nacks = 0, retransmissions = 0, repairs_lost = 0, delivered_min = 0, expected = 0;
   double peak_rss_mib = 0;
   double cpu_s = 0;       // CPU time of all members' processes during the run
   double cpu_wall_s = 0;  // the longest member's run (from the start to its last delivery)
@@ -255,6 +255,7 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     r.cpu_wall_s = std::max(r.cpu_wall_s, j.value("cpu_wall_s", 0.0));
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
+    r.repairs_lost += j.value("repairs_lost", 0ull);
     if (j.contains("group_rtt_us")) {
       r.group_rtt_us = std::max(r.group_rtt_us.value_or(0), j["group_rtt_us"].get<double>());
     }
@@ -292,7 +293,7 @@ double Median(std::vector<double> v) {
 }
 
 nlohmann::json Summarise(const std::vector<RunResult>& runs) {
-  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, cores, per_send;
+  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, lost, cores, per_send;
   std::uint64_t delivered_min = UINT64_MAX, expected = 0;
   std::optional<int> nice_min, nice_max;
   std::vector<double> late_p99, late_max, rtt;
@@ -317,6 +318,7 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
                                                 static_cast<double>(r.packets_sent)
                                           : 0);
     nacks.push_back(static_cast<double>(r.nacks));
+    lost.push_back(static_cast<double>(r.repairs_lost));
     rtx.push_back(static_cast<double>(r.retransmissions));
     delivered_min = std::min(delivered_min, r.delivered_min);
     expected = r.expected;
@@ -336,6 +338,9 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   j["datagrams_per_send"] = Median(per_send);
   j["nacks"] = Median(nacks);
   j["retransmissions"] = Median(rtx);
+  // ip: NACKed stretches given up as lost because a later repair came
+  // first (NACKed again at once, not on the retry timeout), all members.
+  j["repairs_lost"] = Median(lost);
   j["delivered_min"] = delivered_min;
   j["expected_per_receiver"] = expected;
   j["all_runs_msgs_per_s"] = rate;

@@ -365,6 +365,7 @@ int RunNode(const NodeArgs& a) {
     (void)(*member)->Shutdown(std::chrono::seconds(2));
     out["nacks"] = s.engine.packets_sent[static_cast<int>(PacketKind::kNack)];
     out["retransmissions"] = s.engine.packets_sent[static_cast<int>(PacketKind::kRetransmit)];
+    out["repairs_lost"] = s.engine.repairs_lost;
     if (s.engine.group_rtt_us > 0) out["group_rtt_us"] = s.engine.group_rtt_us;
     out["datagrams_sent"] = s.datagrams_sent;
     out["packets_sent"] = s.packets_sent;
