@@ -347,6 +347,10 @@ class NackMulticast final : public ReliabilityLayer {
     // was lost), not because the retry timeout ran out: no back-off.
     bool lost = false;
     TimePoint asked{};  // when it was last NACKed (by us, or by the NACK that suppressed ours)
+    // Given up as lost since its attempt count last rose. The first goes
+    // again as first asked; a second one counts as a retry, so that the
+    // other holders answer should our NACKs not reach the origin.
+    std::uint8_t given_up = 0;
   };
 
   struct Origin {
@@ -575,6 +579,7 @@ class NackMulticast final : public ReliabilityLayer {
       if (missing <= it->upto && it->asked <= holder->asked && it->due > due) {
         it->due = due;
         it->lost = true;
+        it->given_up = static_cast<std::uint8_t>(std::min(it->given_up + 1, 2));
         outbox_.stats->repairs_lost++;
         changed = true;
       }
@@ -582,8 +587,9 @@ class NackMulticast final : public ReliabilityLayer {
     }
     if (missing <= lo) missing = o.received.FirstMissingAfter(lo);
     if (missing < m.seq && holder->due > due && o.marks.size() < kMaxMarks) {
-      o.marks.insert(holder,
-                     NackMark{m.seq - 1, due, holder->attempts, std::nullopt, true, holder->asked});
+      const auto given_up = static_cast<std::uint8_t>(std::min(holder->given_up + 1, 2));
+      o.marks.insert(holder, NackMark{m.seq - 1, due, holder->attempts, std::nullopt, true,
+                                      holder->asked, given_up});
       outbox_.stats->repairs_lost++;
       changed = true;
     }
@@ -613,6 +619,7 @@ class NackMulticast final : public ReliabilityLayer {
       second.attempts = std::max(first.attempts, second.attempts);
       second.sent.reset();
       second.lost = second.lost && first.lost;
+      second.given_up = std::max(first.given_up, second.given_up);
       second.asked = std::max(first.asked, second.asked);
     }
     o.marks.push_back(mark);
@@ -738,16 +745,19 @@ class NackMulticast final : public ReliabilityLayer {
           // one it cannot tell whether the stretch still misses something.
           const bool unseen =
               missing.size() >= kMaxNackRangesPerOrigin && missing.back().last < mark.upto;
-          // A stretch given up as lost goes again with its attempt number:
-          // the origin evidently answers (a later repair came), so the
-          // other holders need not (they repair attempts >= 2 only).
-          if (add(lo, mark.upto, mark.lost ? mark.attempts : mark.attempts + 1) || unseen) {
+          // A stretch given up as lost for the first time goes again with
+          // its attempt number: the origin evidently answers (a later
+          // repair came), so the other holders need not (they repair
+          // attempts >= 2 only).
+          const bool as_asked = mark.lost && mark.given_up < 2;
+          if (add(lo, mark.upto, as_asked ? mark.attempts : mark.attempts + 1) || unseen) {
             // A retry: the repair is late, so the timeout was too short (as
             // TCP backs off its RTO; Karn: no sample comes from a retried NACK).
             // Not so for a repair known lost: the timeout stays.
-            if (!mark.lost) {
-              o.backoff = std::min(o.backoff + 1, 8);
+            if (!mark.lost) o.backoff = std::min(o.backoff + 1, 8);
+            if (!as_asked) {
               ++mark.attempts;
+              mark.given_up = 0;
             }
             mark.sent.reset();
             mark.asked = now;

@@ -4,6 +4,7 @@
 // stability, and invalid packets. Also the engine's argument checks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -527,6 +528,51 @@ TEST(NackMulticast, AStretchGivenUpJustBeforeTheOriginCrashesIsRepairedByAnother
   const auto repairs = g.SentOf(PacketKind::kRetransmit, 1);
   ASSERT_EQ(repairs.size(), 1u);
   EXPECT_GE(repairs[0].at, nacks[2].at + options.repair_delay_max);
+}
+
+// A stretch given up a second time (no timeout retry in between) goes as a
+// retry, so that other holders answer: here member 2's NACKs never reach
+// the origin, and repairs of losses it shares with member 1 (which NACKs
+// them) keep giving its own stretch up, every 5 ms, before its 40 ms retry
+// timeout could run out. At attempt 1 only the origin would answer.
+TEST(NackMulticast, AStretchGivenUpTwiceGoesAsARetryForTheOtherHolders) {
+  const EngineOptions options = IpOptions();
+  Group g(options);
+  std::uint64_t next_seq = 1;
+  std::uint64_t shared_loss = 0;  // the seq lost at members 1 and 2 this round
+  g.drop = [&](const InFlight& p) {
+    if (p.from.value == 2 && p.to.value == 0 && p.kind == PacketKind::kNack) return true;
+    if (IsDataOf(p, 0, 2, 2)) return true;
+    return shared_loss != 0 && (IsDataOf(p, 0, 1, shared_loss) || IsDataOf(p, 0, 2, shared_loss));
+  };
+  const auto multicast = [&](const char* payload) {
+    g.Multicast(0, payload);
+    g.Flush();
+    ++next_seq;
+  };
+  multicast("a1");
+  multicast("lost");  // seq 2, to member 2
+  multicast("a3");
+  g.RunFor(options.nack_delay_max + milliseconds(1));
+  ASSERT_EQ(g.CountSent(PacketKind::kNack, 2), 1u);
+  for (int round = 0; round < 20; ++round) {
+    multicast("r");
+    shared_loss = next_seq;
+    multicast("shared");
+    shared_loss = 0;
+    multicast("r");
+    g.RunFor(milliseconds(5));
+  }
+  const auto payloads = g.Payloads(2);
+  EXPECT_NE(std::find(payloads.begin(), payloads.end(), "lost"), payloads.end());
+  EXPECT_GE(g[2].stats().repairs_lost, 2u);
+  bool retried = false;
+  for (const auto& n : g.SentOf(PacketKind::kNack, 2)) {
+    const wire::Packet nack = DecodeOrFail(n.transmit.bytes);
+    for (const auto& r : nack.nacks) retried |= r.first == 2 && nack.attempt >= 2;
+  }
+  EXPECT_TRUE(retried);
+  EXPECT_GE(g.CountSent(PacketKind::kRetransmit, 1), 1u);
 }
 
 TEST(NackMulticast, ACrashedOriginsMessageReachesEveryReceiverThroughAnotherHolder) {
