@@ -36,6 +36,24 @@ std::vector<std::string> Strings(std::initializer_list<const char*> l) {
   return std::vector<std::string>(l.begin(), l.end());
 }
 
+// Member 0 multicasts `n` messages of 1000 bytes: a datagram, and a repair
+// datagram, each.
+void MulticastLarge(Group& g, int n) {
+  const std::string big(1000, 'x');
+  for (int i = 0; i < n; ++i) {
+    g.Multicast(0, big);
+    g.Flush();
+  }
+}
+
+// Runs the group in 50 us steps until `done()`, for at most `limit`.
+template <typename Done>
+void RunUntilDone(Group& g, Done done, Duration limit) {
+  for (const TimePoint end = g.now + limit; !done() && g.now < end;) {
+    g.RunFor(std::chrono::microseconds(50));
+  }
+}
+
 TEST(NackMulticast, SendsOneGroupDatagramPerMulticastAndEveryMemberDelivers) {
   Group g(IpOptions());
   g.Multicast(0, "a");
@@ -330,11 +348,7 @@ TEST(NackMulticast, ARepairLostInABatchIsNackedAgainWhenALaterOneArrives) {
     }
     return false;
   };
-  const std::string big(1000, 'x');
-  for (int i = 0; i < 7; ++i) {
-    g.Multicast(0, big);
-    g.Flush();
-  }
+  MulticastLarge(g, 7);
   g.RunFor(options.nack_delay_max + milliseconds(10));
   ASSERT_EQ(held.size(), 2u);
   const auto repairs = g.SentOf(PacketKind::kRetransmit, 0);
@@ -375,14 +389,9 @@ TEST(NackMulticast, RepairsThatSayNothingOfOurNacksGiveNothingUp) {
     return IsDataOf(p, 0, 2, 2) || IsDataOf(p, 0, 2, 3) || IsDataOf(p, 0, 2, 5) ||
            IsDataOf(p, 0, 2, 6);
   };
-  const std::string big(1000, 'x');
-  for (int i = 0; i < 7; ++i) {
-    g.Multicast(0, big);
-    g.Flush();
-  }
-  for (int i = 0; i < 200 && g.CountSent(PacketKind::kNack, 2) == 0; ++i) {
-    g.RunFor(std::chrono::microseconds(50));
-  }
+  MulticastLarge(g, 7);
+  RunUntilDone(
+      g, [&] { return g.CountSent(PacketKind::kNack, 2) > 0; }, milliseconds(10));
   ASSERT_EQ(g.CountSent(PacketKind::kNack, 2), 1u);
   ASSERT_EQ(g.CountSent(PacketKind::kRetransmit), 0u);  // the origin's answer is 1 ms away
   const auto repair_of = [&](std::uint32_t from, std::uint64_t seq) {
@@ -466,10 +475,9 @@ TEST(NackMulticast, ARepairGivesUpNoStretchNackedAfterItsOwn) {
     }
     return false;
   };
-  const auto run_until_nacks = [&](std::size_t n) {  // within 100 ms
-    for (int i = 0; i < 2000 && g.CountSent(PacketKind::kNack, 2) < n; ++i) {
-      g.RunFor(std::chrono::microseconds(50));
-    }
+  const auto run_until_nacks = [&](std::size_t n) {
+    RunUntilDone(
+        g, [&] { return g.CountSent(PacketKind::kNack, 2) >= n; }, milliseconds(100));
     ASSERT_EQ(g.CountSent(PacketKind::kNack, 2), n);
   };
   for (int i = 0; i < 3; ++i) {
@@ -507,14 +515,9 @@ TEST(NackMulticast, AStretchGivenUpJustBeforeTheOriginCrashesIsRepairedByAnother
     repair_dropped = repair.messages.size() == 1 && repair.messages[0].seq == 3;
     return repair_dropped;
   };
-  const std::string big(1000, 'x');
-  for (int i = 0; i < 7; ++i) {
-    g.Multicast(0, big);
-    g.Flush();
-  }
-  for (int i = 0; i < 400 && g.CountSent(PacketKind::kRetransmit, 0) == 0; ++i) {
-    g.RunFor(std::chrono::microseconds(50));
-  }
+  MulticastLarge(g, 7);
+  RunUntilDone(
+      g, [&] { return g.CountSent(PacketKind::kRetransmit, 0) > 0; }, milliseconds(20));
   ASSERT_TRUE(repair_dropped);
   g.Crash(0);
   EXPECT_EQ(g[2].stats().repairs_lost, 1u);
