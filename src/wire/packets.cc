@@ -52,25 +52,19 @@ MemberId ReadMember(Reader& r, bool& range_error) {
   return MemberId{static_cast<std::uint32_t>(ReadAtMost(r, kMaxMemberId, range_error))};
 }
 
-void ReadAcks(Reader& r, std::vector<AckEntry>& out, bool& range_error) {
+// A list: its count (at most kMaxEntries), then that many entries, each
+// read by `read_one`; stops at the first field the reader fails on.
+template <typename ReadOne>
+void ReadEntries(Reader& r, bool& range_error, ReadOne read_one) {
   const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
-  for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
-    AckEntry a;
-    a.member = ReadMember(r, range_error);
-    a.floor = r.Varint();
-    out.push_back(a);
-  }
+  for (std::uint64_t i = 0; i < n && r.ok(); ++i) read_one();
 }
 
-void ReadEchoes(Reader& r, std::vector<TimeEcho>& out, bool& range_error) {
-  const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
-  for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
-    TimeEcho e;
-    e.member = ReadMember(r, range_error);
-    e.time = r.Varint();
-    e.held = r.Varint();
-    out.push_back(e);
-  }
+void ReadAcks(Reader& r, std::vector<AckEntry>& out, bool& range_error) {
+  ReadEntries(r, range_error, [&] {
+    const MemberId member = ReadMember(r, range_error);
+    out.push_back(AckEntry{member, r.Varint()});
+  });
 }
 
 void ReadMessage(Reader& r, MemberId origin, std::vector<MessageEntry>& out, bool& range_error) {
@@ -139,14 +133,13 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
     }
     case PacketType::kChanAck: {
       out.ack = r.Varint();
-      const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
-      for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+      ReadEntries(r, range_error, [&] {
         SeqRange range;
         range.first = r.Varint();
         range.last = r.Varint();
         Check(r, range.first > out.ack && range.last >= range.first, range_error);
         out.sacks.push_back(range);
-      }
+      });
       break;
     }
     case PacketType::kIpData:
@@ -157,23 +150,21 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
       break;
     case PacketType::kNack: {
       out.attempt = r.Varint();
-      const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
-      for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+      ReadEntries(r, range_error, [&] {
         NackRange range;
         range.origin = ReadMember(r, range_error);
         range.first = r.Varint();
         range.last = r.Varint();
         Check(r, range.first != 0 && range.last >= range.first, range_error);
         out.nacks.push_back(range);
-      }
+      });
       break;
     }
     case PacketType::kRepair: {
-      const std::uint64_t n = ReadAtMost(r, kMaxEntries, range_error);
-      for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+      ReadEntries(r, range_error, [&] {
         const MemberId origin = ReadMember(r, range_error);
         ReadMessage(r, origin, out.messages, range_error);
-      }
+      });
       break;
     }
     case PacketType::kStatus:
@@ -181,7 +172,13 @@ DecodeError Decode(std::span<const std::byte> bytes, Packet& out) {
       out.holding = r.Varint();
       ReadAcks(r, out.acks, range_error);
       out.time = r.Varint();
-      ReadEchoes(r, out.echoes, range_error);
+      ReadEntries(r, range_error, [&] {
+        TimeEcho e;
+        e.member = ReadMember(r, range_error);
+        e.time = r.Varint();
+        e.held = r.Varint();
+        out.echoes.push_back(e);
+      });
       break;
     default:
       return DecodeError::kBadType;
