@@ -401,6 +401,11 @@ class NackMulticast final : public ReliabilityLayer {
     o.received.Insert(m.seq);
     o.known_highest = std::max(o.known_highest, m.seq);
     Retain(o, m.seq, outbox_.bodies.Make(m.payload));
+    // Free what every member has every kStabilityEvery arrivals, not only
+    // once per status round: at full speed a round's arrivals (20,000 and
+    // more) outnumber the body pool, and the excess was freed and
+    // allocated again (docs/design/nack.md, "Stability").
+    if (++retained_since_stability_ >= kStabilityEvery) UpdateStability();
     // Deliver what is now contiguous, from the hold-back queue.
     while (o.delivered < o.received.floor()) {
       ++o.delivered;
@@ -894,6 +899,7 @@ class NackMulticast final : public ReliabilityLayer {
 
   // Frees every retained message that every member has.
   void UpdateStability() {
+    retained_since_stability_ = 0;
     for (std::uint32_t oi = 0; oi < options_.members; ++oi) UpdateStability(oi);
   }
 
@@ -1142,6 +1148,9 @@ class NackMulticast final : public ReliabilityLayer {
       std::vector<std::optional<TimePoint>>(options_.members);
   std::uint32_t senders_ = 1;
   TimePoint senders_counted_{};
+  // Arrivals retained since UpdateStability() last ran (OnMessage).
+  static constexpr std::uint64_t kStabilityEvery = 1024;
+  std::uint64_t retained_since_stability_ = 0;
   FifoQueue<std::uint64_t> backlog_;  // own seqs waiting for the window
   std::vector<std::optional<TimePoint>> last_heard_ =
       std::vector<std::optional<TimePoint>>(options_.members);  // flow control only

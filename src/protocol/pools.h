@@ -149,20 +149,26 @@ class BodyPool {
   std::size_t size() const { return free_.size(); }
   std::size_t lingering() const { return lingering_.size(); }
 
+  // Bodies released while something else still held them: a delivery the
+  // application has not let go of yet, and, in total order, messages every
+  // member has (stable) whose order has not come. At a total-order peak the
+  // latter are tens of thousands (a receiver frees what every member has
+  // every 1,024 arrivals, and the order comes ~70 ms behind, queued behind
+  // the sequencer's data): beyond the bound they were let go of, freed by
+  // their last holder and allocated again. Lingering bodies are held anyway;
+  // the bound matters only for bodies let go of behind one still held.
+  static constexpr std::size_t kMaxLingering = 32768;
+  static constexpr std::size_t kMaxLingeringBytes = 32u << 20;  // of capacity
+
  private:
   struct Pooled {
     void operator()(std::vector<std::byte>* p) const { delete p; }
   };
-  // Own bodies are freed a status round's worth at a time, up to a
-  // flow-control window (8192 by default).
+  // A receiver frees what every member has every 1,024 arrivals, and a
+  // sender its own messages as acks arrive, up to a flow-control window
+  // (8192 by default) at a time.
   static constexpr std::size_t kMaxBodies = 8192;
   static constexpr std::size_t kMaxBytes = 16u << 20;
-  // Bodies released while something else still held them (what may arrive
-  // before the application drains its deliveries or the sequencer's orders
-  // come). Bytes count capacity: with 1 KiB bodies the byte bound binds
-  // first, at about 3,000-4,000 bodies.
-  static constexpr std::size_t kMaxLingering = 8192;
-  static constexpr std::size_t kMaxLingeringBytes = 4u << 20;
   std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
   std::size_t pooled_bytes_ = 0;
   FifoQueue<std::shared_ptr<const std::vector<std::byte>>> lingering_;  // oldest first

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace gcast {
 namespace {
 
@@ -72,13 +74,14 @@ TEST(BodyPool, LingersBoundedlyAndLetsGoOfTheOldestBeyond) {
   BodyPool pool;
   const std::vector<std::byte> payload(1024, std::byte{1});
   std::vector<std::shared_ptr<const std::vector<std::byte>>> held;
-  for (int i = 0; i < 5000; ++i) {
+  for (std::size_t i = 0; i < BodyPool::kMaxLingering + 5000; ++i) {
     std::shared_ptr<const std::vector<std::byte>> body = pool.Make(payload);
     held.push_back(body);
     pool.Release(body);
   }
-  // 4 MiB of these bodies' capacity at most.
-  const std::size_t fit = (4u << 20) / held.front()->capacity();
+  // kMaxLingeringBytes of these bodies' capacity, and kMaxLingering, at most.
+  const std::size_t fit =
+      std::min(BodyPool::kMaxLingering, BodyPool::kMaxLingeringBytes / held.front()->capacity());
   EXPECT_LE(pool.lingering(), fit);
   EXPECT_GE(pool.lingering(), fit - 1);
   EXPECT_EQ(*held.front(), payload);  // let go of, not recycled: still its owner's
