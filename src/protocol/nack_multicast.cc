@@ -401,11 +401,12 @@ class NackMulticast final : public ReliabilityLayer {
     o.received.Insert(m.seq);
     o.known_highest = std::max(o.known_highest, m.seq);
     Retain(o, m.seq, outbox_.bodies.Make(m.payload));
-    // Free what every member has every kStabilityEvery arrivals, not only
+    // Free what every member has every stability_every_ arrivals, not only
     // once per status round: at full speed a round's arrivals (20,000 and
     // more) outnumber the body pool, and the excess was freed and
-    // allocated again (docs/design/nack.md, "Stability").
-    if (++retained_since_stability_ >= kStabilityEvery) UpdateStability();
+    // allocated again (docs/design/nack.md, "Tail loss, STATUS and
+    // stability").
+    if (++retained_since_stability_ >= stability_every_) UpdateStability();
     // Deliver what is now contiguous, from the hold-back queue.
     while (o.delivered < o.received.floor()) {
       ++o.delivered;
@@ -1148,9 +1149,12 @@ class NackMulticast final : public ReliabilityLayer {
       std::vector<std::optional<TimePoint>>(options_.members);
   std::uint32_t senders_ = 1;
   TimePoint senders_counted_{};
-  // Arrivals retained since UpdateStability() last ran (OnMessage).
-  static constexpr std::uint64_t kStabilityEvery = 1024;
+  // Arrivals retained since UpdateStability() last ran (OnMessage), and how
+  // many make it run: 1,024, or N^2 / 4 in groups of more than 64, so that
+  // the pass (O(N^2)) costs at most 4 ack reads per arrival.
   std::uint64_t retained_since_stability_ = 0;
+  const std::uint64_t stability_every_ =
+      std::max<std::uint64_t>(1024, std::uint64_t{options_.members} * options_.members / 4);
   FifoQueue<std::uint64_t> backlog_;  // own seqs waiting for the window
   std::vector<std::optional<TimePoint>> last_heard_ =
       std::vector<std::optional<TimePoint>>(options_.members);  // flow control only

@@ -133,16 +133,28 @@ class BodyPool {
   }
 
   // Recycles the oldest lingering bodies nothing else holds any more, and
-  // lets go of the oldest beyond the bounds. Only the front is looked at: a
-  // body let go of behind one still held waits its turn. Take() reaps when
-  // it finds no free body; a caller may reap sooner.
+  // lets go of the oldest beyond the bounds. Behind a front still held it
+  // looks at kReapScan more per call, from where it last stopped, so a body
+  // let go of behind one that is kept long (a delivery the application
+  // holds on to) is recycled too rather than pinned. Take() reaps when it
+  // finds no free body; a caller may reap sooner.
   void Reap() {
     while (!lingering_.empty() &&
            (lingering_.front().use_count() == 1 || lingering_.size() > kMaxLingering ||
             lingering_bytes_ > kMaxLingeringBytes)) {
-      lingering_bytes_ -= lingering_.front()->capacity();
-      Recycle(lingering_.front());
-      lingering_.pop_front();
+      PopFrontLingering();
+    }
+    for (std::size_t k = 0; k < kReapScan && lingering_.size() > 1; ++k) {
+      if (scan_ == 0 || scan_ >= lingering_.size()) scan_ = 1;
+      auto& body = lingering_[scan_];
+      if (body.use_count() != 1) {
+        ++scan_;
+        continue;
+      }
+      // The held front takes its place; once the front is popped, scan_
+      // names the next body.
+      std::swap(body, lingering_.front());
+      PopFrontLingering();
     }
   }
 
@@ -154,9 +166,9 @@ class BodyPool {
   // member has (stable) whose order has not come. At a total-order peak the
   // latter are tens of thousands (a receiver frees what every member has
   // every 1,024 arrivals, and the order comes ~70 ms behind, queued behind
-  // the sequencer's data): beyond the bound they were let go of, freed by
-  // their last holder and allocated again. Lingering bodies are held anyway;
-  // the bound matters only for bodies let go of behind one still held.
+  // the sequencer's data); beyond the bound the oldest are let go of (freed
+  // by their last holder, not recycled). What lingers is held by someone
+  // else anyway, but for bodies let go of since and not yet reaped.
   static constexpr std::size_t kMaxLingering = 32768;
   static constexpr std::size_t kMaxLingeringBytes = 32u << 20;  // of capacity
 
@@ -164,6 +176,14 @@ class BodyPool {
   struct Pooled {
     void operator()(std::vector<std::byte>* p) const { delete p; }
   };
+  static constexpr std::size_t kReapScan = 4;
+
+  void PopFrontLingering() {
+    lingering_bytes_ -= lingering_.front()->capacity();
+    Recycle(lingering_.front());
+    lingering_.pop_front();
+  }
+
   // A receiver frees what every member has every 1,024 arrivals, and a
   // sender its own messages as acks arrive, up to a flow-control window
   // (8192 by default) at a time.
@@ -173,6 +193,7 @@ class BodyPool {
   std::size_t pooled_bytes_ = 0;
   FifoQueue<std::shared_ptr<const std::vector<std::byte>>> lingering_;  // oldest first
   std::size_t lingering_bytes_ = 0;
+  std::size_t scan_ = 1;  // where Reap looks behind the front next
 };
 
 }  // namespace gcast

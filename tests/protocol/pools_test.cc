@@ -71,24 +71,52 @@ TEST(BodyPool, ReleasesABodyStillHeldElsewhereIntoThePoolOnceLetGoOf) {
 }
 
 TEST(BodyPool, LingersBoundedlyAndLetsGoOfTheOldestBeyond) {
+  // 512 B bodies reach the count bound first, 2 KiB ones the byte bound.
+  for (const std::size_t bytes : {std::size_t{512}, std::size_t{2048}}) {
+    BodyPool pool;
+    const std::vector<std::byte> payload(bytes, std::byte{1});
+    std::vector<std::shared_ptr<const std::vector<std::byte>>> held;
+    for (std::size_t i = 0; i < BodyPool::kMaxLingering + 5000; ++i) {
+      std::shared_ptr<const std::vector<std::byte>> body = pool.Make(payload);
+      held.push_back(body);
+      pool.Release(body);
+    }
+    // kMaxLingeringBytes of these bodies' capacity, and kMaxLingering, at most.
+    const std::size_t fit =
+        std::min(BodyPool::kMaxLingering, BodyPool::kMaxLingeringBytes / held.front()->capacity());
+    EXPECT_EQ(fit, bytes == 512 ? BodyPool::kMaxLingering : BodyPool::kMaxLingering / 2);
+    EXPECT_LE(pool.lingering(), fit) << bytes;
+    EXPECT_GE(pool.lingering(), fit - 1) << bytes;
+    EXPECT_EQ(*held.front(), payload);  // let go of, not recycled: still its owner's
+    held.clear();
+    pool.Reap();
+    EXPECT_EQ(pool.lingering(), 0u);
+    EXPECT_GT(pool.size(), 4000u);
+  }
+}
+
+TEST(BodyPool, RecyclesBodiesLetGoOfBehindOneStillHeld) {
   BodyPool pool;
-  const std::vector<std::byte> payload(1024, std::byte{1});
-  std::vector<std::shared_ptr<const std::vector<std::byte>>> held;
-  for (std::size_t i = 0; i < BodyPool::kMaxLingering + 5000; ++i) {
-    std::shared_ptr<const std::vector<std::byte>> body = pool.Make(payload);
-    held.push_back(body);
+  const std::vector<std::byte> payload(100, std::byte{3});
+  std::shared_ptr<const std::vector<std::byte>> body = pool.Make(payload);
+  std::shared_ptr<const std::vector<std::byte>> kept = body;  // a delivery held on to
+  pool.Release(body);
+  std::vector<std::shared_ptr<const std::vector<std::byte>>> delivered;
+  for (int i = 0; i < 100; ++i) {
+    body = pool.Make(payload);
+    delivered.push_back(body);
     pool.Release(body);
   }
-  // kMaxLingeringBytes of these bodies' capacity, and kMaxLingering, at most.
-  const std::size_t fit =
-      std::min(BodyPool::kMaxLingering, BodyPool::kMaxLingeringBytes / held.front()->capacity());
-  EXPECT_LE(pool.lingering(), fit);
-  EXPECT_GE(pool.lingering(), fit - 1);
-  EXPECT_EQ(*held.front(), payload);  // let go of, not recycled: still its owner's
-  held.clear();
+  EXPECT_EQ(pool.lingering(), 101u);
+  delivered.clear();  // let go of, behind the one still held
+  for (int i = 0; i < 30; ++i) pool.Reap();
+  EXPECT_EQ(pool.lingering(), 1u);
+  EXPECT_EQ(pool.size(), 100u);
+  EXPECT_EQ(*kept, payload);  // the one still held is untouched
+  kept.reset();
   pool.Reap();
   EXPECT_EQ(pool.lingering(), 0u);
-  EXPECT_GT(pool.size(), 4000u);
+  EXPECT_EQ(pool.size(), 101u);
 }
 
 TEST(BodyPool, ReleasesABodyNobodyElseHoldsAtOnce) {

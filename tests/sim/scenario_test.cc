@@ -86,6 +86,39 @@ TEST(NackMulticast, RetainedMessagesDropBackToZeroOnceEveryMemberAcknowledges) {
   EXPECT_EQ(r->retained_end, 0u);
 }
 
+// A receiver also frees what every member has every 1,024 arrivals, not
+// only on its STATUS timer (docs/design/nack.md, "Tail loss, STATUS and
+// stability"). Runs of
+// 20,000 multicasts at 200k msg/s (10,000 per 50 ms status round) with
+// loss, duplication and reordering, and again with a sender crashing
+// mid-multicast: every property holds for ip and safe, total and causal
+// order. Without the crash the largest retained buffer stays at 3.0k-3.7k
+// messages (9.3k-12.2k without the pass); with it, stability waits for the
+// view change that removes the crashed member.
+TEST(NackMulticast, LongFastRunsFreeAsAcksComeAndKeepEveryPropertyUnderFaults) {
+  for (auto rel : {Reliability::kIp, Reliability::kSafe}) {
+    for (auto ord : {Ordering::kTotal, Ordering::kCausal}) {
+      for (const bool crash : {false, true}) {
+        SimOptions o = Group(rel, ord, 4, 20000);
+        o.interval = std::chrono::microseconds(5);
+        o.loss = 0.05;
+        o.dup = 0.02;
+        o.reorder = 0.05;
+        if (crash) o.crashes.push_back(SimCrash{MemberId{3}, std::chrono::milliseconds(40), true});
+        auto r = RunSimulation(o, CheckOptions::ForOrdering(ord));
+        ASSERT_TRUE(r.ok());
+        const std::string what =
+            std::string(ToString(rel)) + "/" + std::string(ToString(ord)) + (crash ? " crash" : "");
+        EXPECT_TRUE(r->check.ok()) << what;
+        EXPECT_TRUE(r->complete) << what;
+        if (!crash) {
+          EXPECT_LT(r->retained_peak, 6000u) << what;
+        }
+      }
+    }
+  }
+}
+
 TEST(NackMulticast, ReceiverPartitionedHalfASecondHealsAndEveryMessageIsDelivered) {
   for (auto ord : {Ordering::kNone, Ordering::kCausal, Ordering::kTotal}) {
     SimOptions o = Group(Reliability::kIp, ord, 5, 100);
