@@ -133,11 +133,12 @@ class BodyPool {
   }
 
   // Recycles the oldest lingering bodies nothing else holds any more, and
-  // lets go of the oldest beyond the bounds. Behind a front still held it
-  // looks at kReapScan more per call, from where it last stopped, so a body
-  // let go of behind one that is kept long (a delivery the application
-  // holds on to) is recycled too rather than pinned. Take() reaps when it
-  // finds no free body; a caller may reap sooner.
+  // lets go of the front ones (about the oldest) beyond the bounds. Behind
+  // a front still held it looks at kReapScan more per call, from where it
+  // last stopped, so a body let go of behind one that is kept long (a
+  // delivery the application holds on to) is recycled too rather than
+  // pinned. Take() reaps when it finds no free body; a caller may reap
+  // sooner.
   void Reap() {
     while (!lingering_.empty() &&
            (lingering_.front().use_count() == 1 || lingering_.size() > kMaxLingering ||
@@ -166,9 +167,9 @@ class BodyPool {
   // member has (stable) whose order has not come. At a total-order peak the
   // latter are tens of thousands (a receiver frees what every member has
   // every 1,024 arrivals, and the order comes ~70 ms behind, queued behind
-  // the sequencer's data); beyond the bound the oldest are let go of (freed
-  // by their last holder, not recycled). What lingers is held by someone
-  // else anyway, but for bodies let go of since and not yet reaped.
+  // the sequencer's data); beyond the bound the front ones are let go of
+  // (freed by their last holder, not recycled). What lingers is held by
+  // someone else anyway, but for bodies let go of since and not yet reaped.
   static constexpr std::size_t kMaxLingering = 32768;
   static constexpr std::size_t kMaxLingeringBytes = 32u << 20;  // of capacity
 
@@ -191,7 +192,9 @@ class BodyPool {
   static constexpr std::size_t kMaxBytes = 16u << 20;
   std::vector<std::shared_ptr<std::vector<std::byte>>> free_;
   std::size_t pooled_bytes_ = 0;
-  FifoQueue<std::shared_ptr<const std::vector<std::byte>>> lingering_;  // oldest first
+  // Roughly oldest first: Reap's scan moves a held front back to where it
+  // found a free body, so the bound may let go of a younger held one.
+  FifoQueue<std::shared_ptr<const std::vector<std::byte>>> lingering_;
   std::size_t lingering_bytes_ = 0;
   std::size_t scan_ = 1;  // where Reap looks behind the front next
 };
