@@ -146,7 +146,7 @@ class BodyPool {
       PopFrontLingering();
     }
     for (std::size_t k = 0; k < kReapScan && lingering_.size() > 1; ++k) {
-      if (scan_ == 0 || scan_ >= lingering_.size()) scan_ = 1;
+      if (scan_ >= lingering_.size()) scan_ = 1;
       auto& body = lingering_[scan_];
       if (body.use_count() != 1) {
         ++scan_;
