@@ -139,6 +139,37 @@ expect "bench reports datagrams per kernel send" 0 '"datagrams_per_send":[1-9]' 
   cat "$tmp/bench.json"
 expect "bench reports the stretches given up as lost" 0 '"repairs_lost":[0-9]' -- \
   cat "$tmp/bench.json"
+# --duration: senders send for a time, then an end message with their
+# count; every receiver learns the total and delivers all of it. The JSON
+# lists every receiver's rate.
+"$gcast" bench --no-netns --members 3 --senders 2 --duration 0.3 --runs 1 --json \
+  >"$tmp/bench-duration.json" 2>"$tmp/bench-duration.err"
+expect "bench --duration exits 0" 0 "" -- test "$?" -eq 0
+python3 - "$tmp/bench-duration.json" >"$tmp/bench-duration.txt" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = d["gcast"]
+print("count", d["count"], "duration", d["duration_s"])
+print("complete", g["delivered_min"] == g["expected_per_receiver"] > 1000)
+print("receivers", sorted(r["member"] for r in g["per_receiver"]))
+print("rates", all(r["msgs_per_s"] > 0 and r["mb_per_s"] > 0 for r in g["per_receiver"]))
+print("missing", g.get("ends_missing", 0))
+PY
+expect "bench --duration delivers every message the senders sent" 0 \
+  "count None duration 0\.3 complete True receivers \[0, 1, 2\] rates True missing 0" \
+  -- tr '\n' ' ' <"$tmp/bench-duration.txt"
+expect "bench --duration with --rate sends rate x duration" 0 \
+  '"count":150,"duration_s":0.3.*"delivered_min":300,"expected_per_receiver":300' -- \
+  "$gcast" bench --no-netns --members 3 --senders 2 --duration 0.3 --rate 500 --runs 1 --json
+expect "bench prints each receiver's rate" 0 "per receiver: member 1 [0-9]+ msg/s .* member 2 " -- \
+  "$gcast" bench --no-netns --members 3 --senders 1 --count 300 --runs 1
+expect "bench --duration must be shorter than the timeout" 2 \
+  "--duration must be shorter than --timeout \(5 s\)" -- \
+  "$gcast" bench --no-netns --duration 5 --timeout 5
+expect "bench takes --count or --duration, not both" 2 "--count excludes --duration" -- \
+  "$gcast" bench --no-netns --duration 1 --count 5
+expect "bench refuses --count 0" 2 "--count must be at least 1" -- \
+  "$gcast" bench --no-netns --count 0
 # Without offload every kernel send carries one datagram, raw UDP's too.
 "$gcast" bench --no-netns --members 3 --senders 1 --count 300 --runs 1 --json --baseline \
   --no-offload >"$tmp/bench-no-offload.json" 2>"$tmp/bench-no-offload.err"

@@ -1,10 +1,10 @@
 // gcast bench: a group of N member processes (each in its own network
 // namespace on a bridge when run as root, on 127.0.0.1 with unicast fan-out
 // otherwise), one or more senders, a chosen reliability x ordering, payload
-// size and count, optional random loss (nftables, root only). Reports
-// delivered messages/s and MB/s at the slowest receiver, one-way latency
-// percentiles, NACKs, retransmissions, peak RSS and the members' CPU, as medians
-// over --runs.
+// size and count (or duration), optional random loss (nftables, root only).
+// Reports delivered messages/s and MB/s at the slowest receiver and at each
+// one, one-way latency percentiles, NACKs, retransmissions, peak RSS and the
+// members' CPU, as medians over --runs; shows progress on a terminal.
 // --raw measures plain UDP with the same batching instead; --baseline runs raw
 // and gcast alternately and reports gcast as a ratio of the raw rate.
 #include <signal.h>
@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -43,6 +45,7 @@ struct BenchArgs {
   std::string total = "sequencer";
   std::uint32_t payload_bytes = 1024;
   std::uint64_t count = 200000;
+  double duration_s = 0;  // above 0: instead of count (with --rate: count = rate x duration)
   double loss = 0;
   double rate = 0;
   std::uint32_t rate_tick_us = 0;
@@ -158,6 +161,11 @@ struct RunResult {
   std::optional<double> late_p99_us, late_max_us;
   std::uint64_t nacks = 0, retransmissions = 0, repairs_lost = 0, delivered_min = 0, expected = 0;
   double peak_rss_mib = 0;
+  // Each member's rate as a receiver, by id (NaN: a lone sender, which
+  // receives nothing from others).
+  std::vector<double> receiver_msgs_per_s;
+  // --duration: end messages (a sender's count) some gcast member never got.
+  std::uint64_t ends_missing = 0;
   double cpu_s = 0;       // CPU time of all members' processes during the run
   double cpu_wall_s = 0;  // the longest member's run (from the start to its last delivery)
   // All members: datagrams the kernel took, and its sends (a GSO run is one).
@@ -169,6 +177,35 @@ struct RunResult {
   std::string error;
 };
 
+// "1.5 s", "120 s".
+std::string FormatSeconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
+
+// Senders go on for a time rather than a count: --duration without --rate
+// (with a rate the count is rate x duration).
+bool Timed(const BenchArgs& a) { return a.duration_s > 0 && a.rate == 0; }
+
+// Whether member i's deliveries count as a receiver's: a lone sender
+// receives nothing from others.
+bool Receives(const BenchArgs& a, std::uint32_t i) { return !(a.senders == 1 && i == 0); }
+
+// The fewest messages any receiver has delivered so far, from the counts
+// the nodes write to their progress files (0 before they exist).
+std::uint64_t SlowestProgress(const BenchArgs& a, const Env& env) {
+  std::uint64_t slowest = UINT64_MAX;
+  for (std::uint32_t i = 0; i < env.n; ++i) {
+    if (!Receives(a, i)) continue;
+    std::uint64_t n = 0;
+    std::ifstream f(env.dir + "/progress" + std::to_string(i), std::ios::binary);
+    f.read(reinterpret_cast<char*>(&n), sizeof n);
+    slowest = std::min(slowest, f ? n : 0);
+  }
+  return slowest == UINT64_MAX ? 0 : slowest;
+}
+
 RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string& self_exe,
                  int run_index, int total_runs, const std::string& label) {
   RunResult r;
@@ -178,7 +215,9 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     std::vector<std::string> argv;
     if (env.netns) argv = {"ip", "netns", "exec", env.prefix + "m" + std::to_string(i + 1)};
     const std::string report = env.dir + "/report" + std::to_string(i) + ".json";
+    const std::string progress = env.dir + "/progress" + std::to_string(i);
     std::remove(report.c_str());
+    std::remove(progress.c_str());
     for (const std::string& s : {self_exe,
                                  std::string("bench-node"),
                                  std::string("--config"),
@@ -187,8 +226,8 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
                                  std::to_string(i),
                                  std::string("--senders"),
                                  std::to_string(a.senders),
-                                 std::string("--count"),
-                                 std::to_string(a.count),
+                                 std::string(Timed(a) ? "--duration" : "--count"),
+                                 Timed(a) ? std::to_string(a.duration_s) : std::to_string(a.count),
                                  std::string("--payload-bytes"),
                                  std::to_string(a.payload_bytes),
                                  std::string("--rate"),
@@ -200,7 +239,9 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
                                  std::string("--timeout"),
                                  std::to_string(a.timeout_s),
                                  std::string("--report"),
-                                 report}) {
+                                 report,
+                                 std::string("--progress"),
+                                 progress}) {
       argv.push_back(s);
     }
     if (raw) argv.push_back("--raw");
@@ -229,15 +270,24 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
       }
     }
     if (!a.json && isatty(2)) {
-      std::fprintf(stderr, "\r%s run %d/%d: %.1f s, %zu of %u members still running   ",
-                   label.c_str(), run_index, total_runs,
-                   static_cast<double>(MonotonicNs() - t0) / 1e9, running, env.n);
+      const double secs = static_cast<double>(MonotonicNs() - t0) / 1e9;
+      const std::uint64_t slowest = SlowestProgress(a, env);
+      // gcast members deliver their own messages too (raw: a little less).
+      const std::string of =
+          Timed(a) ? "" : " of " + std::to_string(static_cast<std::uint64_t>(a.senders) * a.count);
+      std::fprintf(stderr,
+                   "\r%s run %d/%d: %.1f s, slowest receiver %llu%s delivered, %zu of %u "
+                   "members running   ",
+                   label.c_str(), run_index, total_runs, secs,
+                   static_cast<unsigned long long>(slowest), of.c_str(), running, env.n);
     }
     if (running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (!a.json && isatty(2)) std::fprintf(stderr, "\r%78s\r", "");
+  if (!a.json && isatty(2)) std::fprintf(stderr, "\r%110s\r", "");
   r.ok = true;
   r.msgs_per_s = 1e30;
+  r.receiver_msgs_per_s.assign(env.n, std::numeric_limits<double>::quiet_NaN());
+  std::uint64_t timed_expected = 0;
   for (std::uint32_t i = 0; i < env.n; ++i) {
     std::ifstream f(env.dir + "/report" + std::to_string(i) + ".json");
     const nlohmann::json j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
@@ -263,11 +313,13 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
       r.late_p99_us = std::max(r.late_p99_us.value_or(0), late->value("p99_us", 0.0));
       r.late_max_us = std::max(r.late_max_us.value_or(0), late->value("max_us", 0.0));
     }
-    const bool is_sender = j.value("sender", false);
-    if (is_sender && a.senders == 1) continue;  // a lone sender receives nothing from others
+    if (!raw) r.ends_missing += j.value("ends_missing", 0ull);
+    if (!Receives(a, i)) continue;
     const std::uint64_t delivered = j.value("delivered", 0ull);
     const double secs = static_cast<double>(j.value("last_ns", 0ll)) / 1e9;
     const double rate = secs > 0 ? static_cast<double>(delivered) / secs : 0;
+    r.receiver_msgs_per_s[i] = rate;
+    timed_expected = std::max<std::uint64_t>(timed_expected, j.value("expected", 0ull));
     if (rate < r.msgs_per_s) {
       r.msgs_per_s = rate;
       r.mb_per_s = rate * a.payload_bytes / 1e6;
@@ -281,7 +333,7 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     }
   }
   const std::uint64_t per_receiver = (a.senders == 1 ? 1 : a.senders) * a.count;
-  r.expected = per_receiver;
+  r.expected = Timed(a) ? timed_expected : per_receiver;
   if (r.msgs_per_s == 1e30) r.msgs_per_s = 0;
   return r;
 }
@@ -292,9 +344,10 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-nlohmann::json Summarise(const std::vector<RunResult>& runs) {
+nlohmann::json Summarise(const std::vector<RunResult>& runs, std::uint32_t payload_bytes) {
   std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, lost, cores, per_send;
-  std::uint64_t delivered_min = UINT64_MAX, expected = 0;
+  std::uint64_t delivered_min = UINT64_MAX, expected = 0, ends_missing = 0;
+  std::vector<std::vector<double>> by_receiver;  // [member][run]
   std::optional<int> nice_min, nice_max;
   std::vector<double> late_p99, late_max, rtt;
   for (const auto& r : runs) {
@@ -322,6 +375,11 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
     rtx.push_back(static_cast<double>(r.retransmissions));
     delivered_min = std::min(delivered_min, r.delivered_min);
     expected = r.expected;
+    ends_missing += r.ends_missing;
+    by_receiver.resize(r.receiver_msgs_per_s.size());
+    for (std::size_t i = 0; i < r.receiver_msgs_per_s.size(); ++i) {
+      if (!std::isnan(r.receiver_msgs_per_s[i])) by_receiver[i].push_back(r.receiver_msgs_per_s[i]);
+    }
   }
   nlohmann::json j;
   j["runs"] = runs.size();
@@ -343,6 +401,18 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs) {
   j["repairs_lost"] = Median(lost);
   j["delivered_min"] = delivered_min;
   j["expected_per_receiver"] = expected;
+  // Every receiver's rate (median over the runs), by member id; a lone
+  // sender is left out.
+  j["per_receiver"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < by_receiver.size(); ++i) {
+    if (by_receiver[i].empty()) continue;
+    const double median = Median(by_receiver[i]);
+    j["per_receiver"].push_back(
+        {{"member", i}, {"msgs_per_s", median}, {"mb_per_s", median * payload_bytes / 1e6}});
+  }
+  // --duration: senders' end messages some member never delivered (all
+  // runs; then the expected count is a lower bound).
+  if (ends_missing > 0) j["ends_missing"] = ends_missing;
   j["all_runs_msgs_per_s"] = rate;
   j["all_runs_p99_us"] = p99;  // the spread: p99 varies several-fold between runs here
   // gcast only: the loop threads' nice values, lowest and highest over the
@@ -372,6 +442,18 @@ void PrintSummary(const std::string& label, const nlohmann::json& s,
       s["cpu_cores"].get<double>(), s["datagrams_per_send"].get<double>(),
       static_cast<unsigned long long>(s["delivered_min"].get<std::uint64_t>()),
       static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));
+  if (const auto& per = s["per_receiver"]; per.size() > 1) {
+    std::printf("       per receiver:");
+    for (const auto& m : per) {
+      std::printf(" member %d %.0f msg/s (%.1f MB/s)", m["member"].get<int>(),
+                  m["msgs_per_s"].get<double>(), m["mb_per_s"].get<double>());
+    }
+    std::printf("\n");
+  }
+  if (s.contains("ends_missing")) {
+    std::printf("       end messages never delivered: %llu (the expected count is a lower bound)\n",
+                static_cast<unsigned long long>(s["ends_missing"].get<std::uint64_t>()));
+  }
   if (s.contains("send_late_us")) {
     std::printf("       senders late against their --rate schedule: p99 %.0f us, max %.0f us\n",
                 s["send_late_us"]["p99"].get<double>(), s["send_late_us"]["max"].get<double>());
@@ -400,7 +482,7 @@ void OnSignal(int) {
   std::_Exit(130);
 }
 
-int RunBench(const BenchArgs& a) {
+int RunBench(BenchArgs a) {
   auto fail = [](const std::string& msg) {
     std::cerr << "gcast bench: " << msg << "\n";
     return 2;
@@ -428,6 +510,20 @@ int RunBench(const BenchArgs& a) {
     return fail("--rate must be 0 (as fast as possible) or in [0.01, 1e9] messages/s");
   }
   if (a.rate_tick_us > 0 && a.rate == 0) return fail("--rate-tick-us needs a --rate above 0");
+  if (a.count == 0) return fail("--count must be at least 1");
+  if (a.duration_s > 0) {
+    if (!(a.duration_s >= 0.01 && a.duration_s <= 86400)) {
+      return fail("--duration must be in [0.01, 86400] seconds");
+    }
+    if (a.duration_s >= a.timeout_s) {
+      return fail("--duration must be shorter than --timeout (" + FormatSeconds(a.timeout_s) +
+                  "), the time a run may take");
+    }
+    // At a set rate a duration is a count: every member knows it up front.
+    if (a.rate > 0) {
+      a.count = std::max<std::uint64_t>(1, std::llround(a.rate * a.duration_s));
+    }
+  }
   std::set<std::string> timer_keys;
   for (const std::string& t : a.timers) {
     const auto eq = t.find('=');
@@ -472,16 +568,19 @@ int RunBench(const BenchArgs& a) {
   const ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
   const std::string self_exe = len > 0 ? std::string(exe, static_cast<std::size_t>(len)) : "gcast";
   if (!a.json) {
+    const std::string what =
+        Timed(a) ? "as many messages as flow control allows for " + FormatSeconds(a.duration_s)
+                 : std::to_string(a.count) + " messages";
     std::printf(
-        "gcast bench: %u members (%s, %s, %s), %u sender(s) x %llu messages of %u bytes, "
+        "gcast bench: %u members (%s, %s, %s), %u sender(s) x %s of %u bytes, "
         "reliability %s, ordering %s, loss %.1f%%, %u runs\n",
         env.n, env.netns ? "network namespaces on a bridge" : "127.0.0.1",
         multicast ? "IP multicast" : "unicast fan-out",
         a.no_offload        ? "no offload"
         : a.segment_at_veth ? "GSO cut into datagrams at each veth"
                             : "UDP GSO/GRO",
-        a.senders, static_cast<unsigned long long>(a.count), a.payload_bytes, a.reliability.c_str(),
-        a.ordering.c_str(), a.loss, a.runs);
+        a.senders, what.c_str(), a.payload_bytes, a.reliability.c_str(), a.ordering.c_str(), a.loss,
+        a.runs);
   }
   std::vector<RunResult> gc, raw;
   int status = 0;
@@ -512,7 +611,10 @@ int RunBench(const BenchArgs& a) {
   out["ordering"] = a.ordering;
   out["total"] = a.total;
   out["payload_bytes"] = a.payload_bytes;
-  out["count"] = a.count;
+  // Messages per sender (null with --duration and no --rate: see
+  // expected_per_receiver), and the --duration asked for (null: none).
+  out["count"] = Timed(a) ? nlohmann::json() : nlohmann::json(a.count);
+  out["duration_s"] = a.duration_s > 0 ? nlohmann::json(a.duration_s) : nlohmann::json();
   out["loss_percent"] = a.loss;
   out["rate_per_sender"] = a.rate;  // 0: as fast as flow control allows
   out["rate_tick_us"] = a.rate_tick_us;
@@ -522,8 +624,8 @@ int RunBench(const BenchArgs& a) {
   out["segment_at_veth"] = a.segment_at_veth;
   out["loop_nice_requested"] = a.loop_nice ? nlohmann::json(*a.loop_nice) : nlohmann::json();
   out["timers"] = a.timers;  // as given with --timer
-  if (!gc.empty()) out["gcast"] = Summarise(gc);
-  if (!raw.empty()) out["raw"] = Summarise(raw);
+  if (!gc.empty()) out["gcast"] = Summarise(gc, a.payload_bytes);
+  if (!raw.empty()) out["raw"] = Summarise(raw, a.payload_bytes);
   if (!gc.empty() && !raw.empty() && out["raw"]["msgs_per_s"].get<double>() > 0) {
     out["ratio_to_raw"] =
         out["gcast"]["msgs_per_s"].get<double>() / out["raw"]["msgs_per_s"].get<double>();
@@ -532,6 +634,11 @@ int RunBench(const BenchArgs& a) {
     const auto& g = out["gcast"];
     if (g["delivered_min"].get<std::uint64_t>() < g["expected_per_receiver"].get<std::uint64_t>()) {
       std::cerr << "gcast bench: a receiver did not deliver every message\n";
+      status = 1;
+    }
+    if (g.contains("ends_missing")) {
+      std::cerr << "gcast bench: a receiver never delivered a sender's end message, so it did "
+                   "not deliver every message\n";
       status = 1;
     }
   }
@@ -564,7 +671,8 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
       "Example: gcast bench --members 4 --senders 1 --payload-bytes 1024 --count 200000 "
       "--baseline");
   cmd->add_option("--members,-n", args->members, "Group size")->capture_default_str();
-  cmd->add_option("--senders", args->senders, "Members 0..K-1 send --count messages each")
+  cmd->add_option("--senders", args->senders,
+                  "Members 0..K-1 send --count messages each (or for --duration)")
       ->capture_default_str();
   cmd->add_option("--reliability,-r", args->reliability, "basic | reliable | ip | safe")
       ->capture_default_str();
@@ -575,7 +683,13 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--payload-bytes", args->payload_bytes, "Message size (>= 20)")
       ->capture_default_str()
       ->check(CLI::Range(20u, 16u << 20));
-  cmd->add_option("--count", args->count, "Messages per sender")->capture_default_str();
+  CLI::Option* count =
+      cmd->add_option("--count", args->count, "Messages per sender")->capture_default_str();
+  cmd->add_option("--duration", args->duration_s,
+                  "Seconds each sender sends for, instead of --count: as many messages as flow "
+                  "control allows, then an end message telling the receivers how many (with "
+                  "--rate: rate x duration messages)")
+      ->excludes(count);
   cmd->add_option("--loss", args->loss, "Random loss in percent at every member (root)")
       ->check(CLI::Range(0.0, 50.0));
   CLI::Option* rate =

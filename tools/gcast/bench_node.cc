@@ -1,20 +1,26 @@
 // gcast bench-node: one process of a `gcast bench` run (started by the bench
 // driver, not by hand). A sender multicasts --count messages of
-// --payload-bytes as fast as flow control allows (or at --rate); every
-// member counts deliveries and measures one-way latency from the send time
-// carried in each payload (CLOCK_MONOTONIC: the same clock for every process
-// on this host, network namespaces included). With --raw the same payloads go
-// over plain UDP (no reliability, no order) with the same batching: the
-// baseline. Writes one JSON report line to --report.
+// --payload-bytes as fast as flow control allows (or at --rate), or as many
+// as it can for --duration seconds followed by an end message that tells
+// the receivers how many it sent; every member counts deliveries and
+// measures one-way latency from the send time carried in each payload
+// (CLOCK_MONOTONIC: the same clock for every process on this host, network
+// namespaces included). With --raw the same payloads go over plain UDP (no
+// reliability, no order) with the same batching: the baseline. Writes its
+// delivered count to --progress every 100 ms while it runs, and one JSON
+// report line to --report at the end.
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -34,6 +40,7 @@ struct NodeArgs {
   std::uint32_t id = 0;
   std::uint32_t senders = 1;
   std::uint64_t count = 100000;
+  double duration_s = 0;  // above 0: send for this long instead of --count messages
   std::uint32_t payload_bytes = 1024;
   double rate = 0;
   std::int64_t rate_tick_us = 0;
@@ -41,10 +48,17 @@ struct NodeArgs {
   std::int64_t start_at_ns = 0;
   double timeout_s = 60;
   std::string report;
+  std::string progress;  // empty: none
 };
 
-// Payload layout: [send time ns: 8][sender: 4][seq: 8][filler].
+// Payload layout: [send time ns: 8][sender: 4][seq: 8][filler]. With
+// --duration a sender's last message carries kEndFlag | n in seq: it sent n
+// messages, this one included.
 constexpr std::size_t kHeader = 20;
+constexpr std::uint64_t kEndFlag = 1ull << 63;
+// Latency samples reserved up front with --duration and no --rate (the
+// count is not known before): beyond it the recorder grows mid-run.
+constexpr std::uint64_t kDurationReserve = 1'000'000;
 
 void Fill(std::vector<std::byte>& p, std::uint32_t sender, std::uint64_t seq) {
   const std::int64_t t = MonotonicNs();
@@ -93,25 +107,79 @@ class Durations {
 // Written by one thread only (the member's loop thread, which runs
 // on_delivery, or the raw receiver thread) and read by others only through
 // delivered_atomic until that thread has been joined: no lock per delivery.
+// `expected` is the number of messages to deliver if known up front
+// (--count), else 0: then the senders' end messages tell it (--duration),
+// once all `awaited_senders` have been heard from.
 struct Recorder {
-  explicit Recorder(std::uint64_t expected) : latency(expected) {}
+  Recorder(std::uint64_t expected, std::uint32_t awaited_senders, std::uint64_t reserve)
+      : latency(reserve),
+        ends_awaited(expected > 0 ? 0 : awaited_senders),
+        expected_atomic(expected > 0 || awaited_senders == 0 ? expected : UINT64_MAX) {}
   Durations latency;
   std::uint64_t delivered = 0;
   std::uint64_t bytes = 0;
   std::int64_t first_ns = 0;
   std::int64_t last_ns = 0;
+  std::uint32_t ends_awaited;    // end messages still to come
+  std::uint64_t ends_total = 0;  // messages the senders heard from sent
   std::atomic<std::uint64_t> delivered_atomic{0};
+  std::atomic<std::uint64_t> expected_atomic;  // UINT64_MAX: not known yet
 
   void Record(std::span<const std::byte> payload) {
     const std::int64_t now = MonotonicNs();
     std::int64_t sent = now;
-    if (payload.size() >= kHeader) std::memcpy(&sent, payload.data(), 8);
+    if (payload.size() >= kHeader) {
+      std::memcpy(&sent, payload.data(), 8);
+      std::uint64_t seq = 0;
+      std::memcpy(&seq, payload.data() + 12, 8);
+      if ((seq & kEndFlag) != 0 && ends_awaited > 0) {
+        ends_total += seq & ~kEndFlag;
+        if (--ends_awaited == 0) expected_atomic.store(ends_total);
+      }
+    }
     if (delivered == 0) first_ns = now;
     last_ns = now;
     ++delivered;
     bytes += payload.size();
     latency.Add(now - sent);
     delivered_atomic.store(delivered, std::memory_order_relaxed);
+  }
+};
+
+// Writes the recorder's delivered count (8 bytes, native order) to a file
+// every 100 ms, for the driver's progress display, until destroyed.
+class ProgressWriter {
+ public:
+  ProgressWriter(const std::string& path, const Recorder& rec) {
+    if (path.empty()) return;
+    thread_ = std::jthread([this, path, &rec](std::stop_token stop) {
+      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      std::mutex mutex;
+      std::unique_lock lock(mutex);
+      while (f) {
+        const std::uint64_t n = rec.delivered_atomic.load(std::memory_order_relaxed);
+        f.seekp(0);
+        f.write(reinterpret_cast<const char*>(&n), sizeof n);
+        f.flush();
+        if (stop.stop_requested()) return;  // after a last write: the final count
+        (void)wake_.wait_for(lock, stop, std::chrono::milliseconds(100), [] { return false; });
+      }
+    });
+  }
+
+ private:
+  std::condition_variable_any wake_;  // woken by the stop request
+  std::jthread thread_;               // last: joined before wake_ goes
+};
+
+// How long a sender goes on: --count messages, or until --duration is up
+// (the clock read once per 16 messages).
+struct SendPlan {
+  std::uint64_t count = 0;  // 0: until stop_at_ns
+  std::int64_t stop_at_ns = 0;
+  bool More(std::uint64_t sent) const {
+    if (count > 0) return sent < count;
+    return (sent % 16 != 0) || MonotonicNs() < stop_at_ns;
   }
 };
 
@@ -203,7 +271,8 @@ class Pacer {
   Durations late_;
 };
 
-int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann::json& out) {
+int RunRaw(const NodeArgs& a, const SendPlan& plan, const GroupConfig& config, Recorder& rec,
+           nlohmann::json& out) {
   const auto& me = config.members[a.id];
   auto local = udp::SocketAddress::Parse(me.address, me.port);
   auto sock = udp::UdpSocket::Bind(*local, config.socket_buffer_bytes);
@@ -231,7 +300,6 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
     }
   }
   const bool sender = a.id < a.senders;
-  const std::uint64_t expected = (sender ? a.senders - 1 : a.senders) * a.count;
   std::atomic<bool> done{false};
   // When the receiver last ran out of datagrams: the CPU meter stops there,
   // not after the 1 s wait for stragglers (idle polling, not the run's work).
@@ -253,7 +321,7 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
           idle_cpu_s = CpuSeconds();
           idle_at_ns = MonotonicNs();
         }
-        if (rec.delivered_atomic.load() >= expected) break;
+        if (rec.delivered_atomic.load() >= rec.expected_atomic.load()) break;
         const std::int64_t now = MonotonicNs();
         // Raw UDP loses what it loses: stop 1 s after the last datagram.
         if (rec.delivered_atomic.load() > 0 && now - rec.last_ns > 1'000'000'000) break;
@@ -277,10 +345,11 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
   if (sender) {
     std::vector<std::vector<std::byte>> payloads(64, std::vector<std::byte>(a.payload_bytes));
     std::vector<udp::OutDatagram> batch;
-    for (std::uint64_t i = 0; i < a.count;) {
+    std::uint64_t i = 0;
+    for (; plan.More(i);) {
       batch.clear();
-      const std::uint64_t most =
-          std::min<std::uint64_t>(std::max<std::size_t>(1, 64 / dests.size()), a.count - i);
+      std::uint64_t most = std::max<std::size_t>(1, 64 / dests.size());
+      if (plan.count > 0) most = std::min(most, plan.count - i);
       // Paced: the first message when due, then only those already due (a
       // batch never holds a message back for later ones).
       pacer.Wait(i);
@@ -294,6 +363,12 @@ int RunRaw(const NodeArgs& a, const GroupConfig& config, Recorder& rec, nlohmann
       }
       datagrams_sent += sock->Send(batch, counts);
       i += n;
+    }
+    if (plan.count == 0) {  // --duration: the end message (lost, if raw UDP loses it)
+      Fill(payloads[0], a.id, kEndFlag | (i + 1));
+      batch.clear();
+      for (const auto& d : dests) batch.push_back({&d, payloads[0]});
+      datagrams_sent += sock->Send(batch, counts);
     }
   }
   const double sent_cpu_s = CpuSeconds();
@@ -323,14 +398,25 @@ int RunNode(const NodeArgs& a) {
     std::cerr << "bench-node: --payload-bytes must be at least " << kHeader << "\n";
     return 2;
   }
-  Recorder rec(static_cast<std::uint64_t>(a.senders) * a.count);
+  const bool sender = a.id < a.senders;
+  // gcast delivers a member's own messages to it; raw UDP does not.
+  const std::uint32_t awaited = a.raw && sender ? a.senders - 1 : a.senders;
+  const bool timed = a.duration_s > 0;
+  SendPlan plan;
+  if (timed) {
+    plan.stop_at_ns = a.start_at_ns + static_cast<std::int64_t>(a.duration_s * 1e9);
+  } else {
+    plan.count = a.count;
+  }
+  const std::uint64_t expected = timed ? 0 : awaited * a.count;
+  Recorder rec(expected, awaited, timed ? kDurationReserve : a.senders * a.count);
   nlohmann::json out;
   out["id"] = a.id;
-  const bool sender = a.id < a.senders;
   out["sender"] = sender;
   const std::int64_t started = MonotonicNs();
+  const ProgressWriter progress(a.progress, rec);
   if (a.raw) {
-    if (int rc = RunRaw(a, *config, rec, out); rc != 0) return rc;
+    if (int rc = RunRaw(a, plan, *config, rec, out); rc != 0) return rc;
   } else {
     MemberOptions options;
     options.on_delivery = [&rec](const Delivery& d) { rec.Record(d.payload); };
@@ -339,24 +425,30 @@ int RunNode(const NodeArgs& a) {
       std::cerr << "bench-node: " << member.status().message() << "\n";
       return 2;
     }
-    const std::uint64_t expected = a.senders * a.count;
-    Pacer pacer(sender ? a.rate : 0, a.rate_tick_us * 1000, a.count, a.start_at_ns);
+    Pacer pacer(sender ? a.rate : 0, a.rate_tick_us * 1000, plan.count, a.start_at_ns);
     SleepUntilNs(a.start_at_ns);
     const CpuMeter cpu;
     if (sender) {
       std::vector<std::byte> payload(a.payload_bytes);
-      for (std::uint64_t i = 0; i < a.count; ++i) {
+      std::uint64_t i = 0;
+      const auto multicast = [&] {
+        auto id = (*member)->Multicast(payload, std::chrono::seconds(30));
+        if (!id.ok()) std::cerr << "bench-node: multicast: " << id.status().message() << "\n";
+        return id.ok();
+      };
+      bool ok = true;
+      for (; ok && plan.More(i); ++i) {
         pacer.Wait(i);
         Fill(payload, a.id, i + 1);
-        auto id = (*member)->Multicast(payload, std::chrono::seconds(30));
-        if (!id.ok()) {
-          std::cerr << "bench-node: multicast: " << id.status().message() << "\n";
-          break;
-        }
+        ok = multicast();
+      }
+      if (ok && timed) {  // the end message: how many this sender multicast
+        Fill(payload, a.id, kEndFlag | (i + 1));
+        (void)multicast();
       }
     }
     const std::int64_t deadline = MonotonicNs() + static_cast<std::int64_t>(a.timeout_s * 1e9);
-    while (rec.delivered_atomic.load() < expected && MonotonicNs() < deadline) {
+    while (rec.delivered_atomic.load() < rec.expected_atomic.load() && MonotonicNs() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     cpu.Report(out);
@@ -373,9 +465,12 @@ int RunNode(const NodeArgs& a) {
     out["send_errors"] = s.send_errors;
     out["multicast_blocked"] = s.multicast_blocked;
     if (s.loop_nice) out["loop_nice"] = *s.loop_nice;
-    out["expected"] = expected;
   }
   // The recording thread has been joined (Shutdown, or receiver.join()).
+  // --duration: what the end messages added up to, and how many of them
+  // never came (then the expected count is not known).
+  if (rec.ends_awaited == 0) out["expected"] = rec.expected_atomic.load();
+  out["ends_missing"] = rec.ends_awaited;
   out["delivered"] = rec.delivered;
   out["bytes"] = rec.bytes;
   out["first_ns"] = rec.first_ns - a.start_at_ns;
@@ -398,6 +493,8 @@ void AddBenchNodeCommand(CLI::App& app, RunFn& run) {
   cmd->add_option("--id", args->id)->required();
   cmd->add_option("--senders", args->senders);
   cmd->add_option("--count", args->count);
+  cmd->add_option("--duration", args->duration_s);
+  cmd->add_option("--progress", args->progress);
   cmd->add_option("--payload-bytes", args->payload_bytes);
   cmd->add_option("--rate", args->rate);
   cmd->add_option("--rate-tick-us", args->rate_tick_us);
