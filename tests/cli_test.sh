@@ -131,7 +131,7 @@ expect "member --stats prints the measured round trip" 0 "round trip [1-9][0-9]*
 expect "bench delivers every message" 0 '"delivered_min":600,"expected_per_receiver":600' -- \
   cat "$tmp/bench.json"
 expect "bench reports the members' CPU" 0 '"cpu_cores":(0\.0*[1-9]|[1-9])' -- cat "$tmp/bench.json"
-expect "bench reports latency and RSS" 0 '"p99":[1-9].*"peak_rss_mib":[1-9]' -- cat "$tmp/bench.json"
+expect "bench reports latency, RSS and receive buffer drops" 0 '"p99":[1-9].*"peak_rss_mib":[1-9].*"receive_buffer_drops":[0-9]' -- cat "$tmp/bench.json"
 # Half a second at a set rate: the members' STATUS echoes measure the round trip.
 expect "bench reports the round trip the members measured" 0 '"group_rtt_us":[1-9]' -- \
   "$gcast" bench --no-netns --members 3 --senders 1 --count 1000 --rate 2000 --runs 1 --json

@@ -160,6 +160,9 @@ struct RunResult {
   // (worst sender), which the latency above, stamped at the send, omits.
   std::optional<double> late_p99_us, late_max_us;
   std::uint64_t nacks = 0, retransmissions = 0, repairs_lost = 0, delivered_min = 0, expected = 0;
+  // Datagrams dropped at full receive buffers, all members (in namespaces
+  // each member's own; on 127.0.0.1 the host's, counted by every member).
+  std::uint64_t receive_buffer_drops = 0;
   double peak_rss_mib = 0;
   // Each member's rate as a receiver, by id (NaN: a lone sender, which
   // receives nothing from others).
@@ -306,6 +309,12 @@ RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string
     r.nacks += j.value("nacks", 0ull);
     r.retransmissions += j.value("retransmissions", 0ull);
     r.repairs_lost += j.value("repairs_lost", 0ull);
+    if (env.netns) {
+      r.receive_buffer_drops += j.value("receive_buffer_drops", 0ull);
+    } else {  // one host-wide counter, read by every member
+      r.receive_buffer_drops =
+          std::max<std::uint64_t>(r.receive_buffer_drops, j.value("receive_buffer_drops", 0ull));
+    }
     if (j.contains("group_rtt_us")) {
       r.group_rtt_us = std::max(r.group_rtt_us.value_or(0), j["group_rtt_us"].get<double>());
     }
@@ -345,7 +354,7 @@ double Median(std::vector<double> v) {
 }
 
 nlohmann::json Summarise(const std::vector<RunResult>& runs, std::uint32_t payload_bytes) {
-  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, lost, cores, per_send;
+  std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, lost, cores, per_send, drops;
   std::uint64_t delivered_min = UINT64_MAX, expected = 0, ends_missing = 0;
   std::vector<std::vector<double>> by_receiver;  // [member][run]
   std::optional<int> nice_min, nice_max;
@@ -373,6 +382,7 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs, std::uint32_t paylo
     nacks.push_back(static_cast<double>(r.nacks));
     lost.push_back(static_cast<double>(r.repairs_lost));
     rtx.push_back(static_cast<double>(r.retransmissions));
+    drops.push_back(static_cast<double>(r.receive_buffer_drops));
     delivered_min = std::min(delivered_min, r.delivered_min);
     expected = r.expected;
     ends_missing += r.ends_missing;
@@ -399,6 +409,12 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs, std::uint32_t paylo
   // ip: NACKed stretches given up as lost because a later repair came
   // first (NACKed again at once, not on the retry timeout), all members.
   j["repairs_lost"] = Median(lost);
+  // Datagrams the kernel dropped because a member's socket receive buffer
+  // was full: what overrunning the receivers costs (gcast's flow control
+  // is there to keep it near 0; raw UDP has none). With namespaces each
+  // member's own counter, summed; on 127.0.0.1 the host's (other sockets'
+  // drops included).
+  j["receive_buffer_drops"] = Median(drops);
   j["delivered_min"] = delivered_min;
   j["expected_per_receiver"] = expected;
   // Every receiver's rate (median over the runs), by member id; a lone
@@ -432,13 +448,15 @@ void PrintSummary(const std::string& label, const nlohmann::json& s,
                   std::optional<int> nice_requested = std::nullopt) {
   std::printf(
       "%-6s median of %d runs: %.0f msg/s, %.1f MB/s at the slowest receiver; latency "
-      "p50 %.0f us, p99 %.0f us, p99.9 %.0f us; NACKs %.0f, retransmissions %.0f; "
+      "p50 %.0f us, p99 %.0f us, p99.9 %.0f us; NACKs %.0f, retransmissions %.0f; datagrams "
+      "dropped at full receive buffers %.0f; "
       "peak RSS %.1f MiB; members' CPU %.2f cores; %.1f datagrams per kernel send; delivered "
       "%llu of %llu\n",
       label.c_str(), s["runs"].get<int>(), s["msgs_per_s"].get<double>(),
       s["mb_per_s"].get<double>(), s["latency_us"]["p50"].get<double>(),
       s["latency_us"]["p99"].get<double>(), s["latency_us"]["p999"].get<double>(),
-      s["nacks"].get<double>(), s["retransmissions"].get<double>(), s["peak_rss_mib"].get<double>(),
+      s["nacks"].get<double>(), s["retransmissions"].get<double>(),
+      s["receive_buffer_drops"].get<double>(), s["peak_rss_mib"].get<double>(),
       s["cpu_cores"].get<double>(), s["datagrams_per_send"].get<double>(),
       static_cast<unsigned long long>(s["delivered_min"].get<std::uint64_t>()),
       static_cast<unsigned long long>(s["expected_per_receiver"].get<std::uint64_t>()));

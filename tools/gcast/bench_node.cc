@@ -20,7 +20,9 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stop_token>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -206,6 +208,38 @@ double CpuSeconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return secs(usage.ru_utime) + secs(usage.ru_stime);
+}
+
+// Datagrams the kernel dropped because a UDP socket's receive buffer was
+// full (RcvbufErrors in /proc/net/snmp, Udp6RcvbufErrors in
+// /proc/net/snmp6): counters of this process's network namespace, so of
+// this member alone when it runs in its own (on 127.0.0.1 they count every
+// socket on the host).
+std::uint64_t UdpReceiveBufferDrops() {
+  std::uint64_t drops = 0;
+  std::ifstream snmp("/proc/net/snmp");
+  std::string line, names;
+  while (std::getline(snmp, line)) {
+    if (line.rfind("Udp: ", 0) != 0) continue;
+    if (names.empty()) {
+      names = line;
+      continue;
+    }
+    std::istringstream n(names), v(line);
+    std::string name, value;
+    while (n >> name && v >> value) {
+      if (name == "RcvbufErrors") drops += std::stoull(value);
+    }
+    break;
+  }
+  std::ifstream snmp6("/proc/net/snmp6");
+  while (std::getline(snmp6, line)) {
+    std::istringstream in(line);
+    std::string name;
+    std::uint64_t value = 0;
+    if (in >> name >> value && name == "Udp6RcvbufErrors") drops += value;
+  }
+  return drops;
 }
 
 double PeakRssMiB() { return static_cast<double>(Usage().ru_maxrss) / 1024.0; }
@@ -415,6 +449,7 @@ int RunNode(const NodeArgs& a) {
   out["sender"] = sender;
   const std::int64_t started = MonotonicNs();
   const ProgressWriter progress(a.progress, rec);
+  const std::uint64_t drops_before = UdpReceiveBufferDrops();
   if (a.raw) {
     if (int rc = RunRaw(a, plan, *config, rec, out); rc != 0) return rc;
   } else {
@@ -471,6 +506,7 @@ int RunNode(const NodeArgs& a) {
   // never came (then the expected count is not known).
   if (rec.ends_awaited == 0) out["expected"] = rec.expected_atomic.load();
   out["ends_missing"] = rec.ends_awaited;
+  out["receive_buffer_drops"] = UdpReceiveBufferDrops() - drops_before;
   out["delivered"] = rec.delivered;
   out["bytes"] = rec.bytes;
   out["first_ns"] = rec.first_ns - a.start_at_ns;
