@@ -2,15 +2,18 @@
 
 namespace gcast {
 
-bool PreOrder::Deliverable(const AppMsg& m) const {
+bool CausallyReady(const std::vector<std::uint64_t>& delivered, const AppMsg& m) {
   const std::uint32_t s = m.id.sender.value;
-  if (m.id.seq.value != delivered_[s] + 1) return false;
-  if (mode_ == Mode::kCausal) {
-    for (const auto& e : m.vt) {
-      if (e.member != s && delivered_[e.member] < e.count) return false;
-    }
+  if (m.id.seq.value != delivered[s] + 1) return false;
+  for (const auto& e : m.vt) {
+    if (e.member != s && delivered[e.member] < e.count) return false;
   }
   return true;
+}
+
+bool PreOrder::Deliverable(const AppMsg& m) const {
+  if (mode_ == Mode::kCausal) return CausallyReady(delivered_, m);
+  return m.id.seq.value == delivered_[m.id.sender.value] + 1;
 }
 
 bool PreOrder::Add(AppMsg msg, std::vector<AppMsg>& ready) {

@@ -17,6 +17,12 @@
 
 namespace gcast {
 
+// The causal delivery condition, a vector-clock compare: message `m` from
+// s with timestamp V is ready once delivered[s] == V[s] - 1 (its seq) and
+// delivered[t] >= V[t] for every other t. `delivered` has an entry per
+// member; V's entries name members below delivered.size().
+bool CausallyReady(const std::vector<std::uint64_t>& delivered, const AppMsg& m);
+
 class PreOrder {
  public:
   enum class Mode { kNone, kFifo, kCausal };

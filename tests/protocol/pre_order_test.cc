@@ -31,6 +31,20 @@ MessageId Id(std::uint32_t sender, std::uint64_t seq) {
   return MessageId{MemberId{sender}, Seq{seq}};
 }
 
+TEST(CausallyReady, ComparesTheTimestampWithWhatWasDelivered) {
+  const std::vector<std::uint64_t> delivered{2, 5, 0};
+  // Sender 1's 6th message, having seen 2 of member 0's: ready.
+  EXPECT_TRUE(CausallyReady(delivered, Msg(1, 6, {{0, 2}, {1, 6}, {2, 0}})));
+  // Not its next message (a gap, or one already delivered).
+  EXPECT_FALSE(CausallyReady(delivered, Msg(1, 7, {{0, 2}, {1, 7}})));
+  EXPECT_FALSE(CausallyReady(delivered, Msg(1, 5, {{0, 2}, {1, 5}})));
+  // It depends on member 0's 3rd or member 2's 1st, not delivered yet.
+  EXPECT_FALSE(CausallyReady(delivered, Msg(1, 6, {{0, 3}, {1, 6}})));
+  EXPECT_FALSE(CausallyReady(delivered, Msg(1, 6, {{1, 6}, {2, 1}})));
+  // Entries may be sparse: a missing entry is no dependency.
+  EXPECT_TRUE(CausallyReady(delivered, Msg(2, 1, {})));
+}
+
 TEST(PreOrder, NonePassesEverythingThroughInArrivalOrder) {
   PreOrder p(PreOrder::Mode::kNone, 3);
   EXPECT_EQ(Add(p, Msg(1, 2)), std::vector{Id(1, 2)});
