@@ -682,8 +682,8 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   CLI::App* cmd = app.add_subcommand(
       "bench",
       "Measure a group of member processes: delivered messages/s and MB/s at the slowest\n"
-      "receiver, one-way latency, NACKs, retransmissions, peak RSS, the members' CPU in\n"
-      "cores busy (medians over --runs).\n"
+      "receiver and at each, one-way latency, NACKs, retransmissions, datagrams dropped at\n"
+      "full receive buffers, peak RSS, the members' CPU in cores busy (medians over --runs).\n"
       "As root each member runs in its own network namespace on a bridge (IP multicast,\n"
       "optional --loss); otherwise on 127.0.0.1 with unicast fan-out.\n"
       "Example: gcast bench --members 4 --senders 1 --payload-bytes 1024 --count 200000 "
