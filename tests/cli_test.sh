@@ -158,6 +158,10 @@ PY
 expect "bench --duration delivers every message the senders sent" 0 \
   "count None duration 0\.3 complete True receivers \[0, 1, 2\] rates True missing 0" \
   -- tr '\n' ' ' <"$tmp/bench-duration.txt"
+# Each timed run sends its own count: two runs, each complete, pass.
+expect "bench --duration over several runs checks each run against its own count" 0 \
+  '"incomplete_runs":0' -- \
+  "$gcast" bench --no-netns --members 3 --senders 2 --duration 0.2 --runs 3 --json
 expect "bench --duration with --rate sends rate x duration" 0 \
   '"count":150,"duration_s":0.3.*"delivered_min":300,"expected_per_receiver":300' -- \
   "$gcast" bench --no-netns --members 3 --senders 2 --duration 0.3 --rate 500 --runs 1 --json

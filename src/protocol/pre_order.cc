@@ -1,11 +1,14 @@
 #include "protocol/pre_order.h"
 
+#include "common/assert.h"
+
 namespace gcast {
 
 bool CausallyReady(const std::vector<std::uint64_t>& delivered, const AppMsg& m) {
   const std::uint32_t s = m.id.sender.value;
   if (m.id.seq.value != delivered[s] + 1) return false;
   for (const auto& e : m.vt) {
+    GCAST_ASSERT(e.member < delivered.size());
     if (e.member != s && delivered[e.member] < e.count) return false;
   }
   return true;

@@ -17,10 +17,12 @@
 
 namespace gcast {
 
-// The causal delivery condition, a vector-clock compare: message `m` from
-// s with timestamp V is ready once delivered[s] == V[s] - 1 (its seq) and
-// delivered[t] >= V[t] for every other t. `delivered` has an entry per
-// member; V's entries name members below delivered.size().
+// The causal delivery condition, a vector-clock compare: message `m`, the
+// k-th of sender s (k = m.id.seq) with timestamp V, is ready once
+// delivered[s] == k - 1 and delivered[t] >= V[t] for every other member t
+// V names (V may be sparse: a member it leaves out is no dependency; s's own
+// entry is not read). REQUIRES: `delivered` has an entry per member, and
+// every member V names is below delivered.size() (DecodeApp checks it).
 bool CausallyReady(const std::vector<std::uint64_t>& delivered, const AppMsg& m);
 
 class PreOrder {

@@ -426,6 +426,62 @@ int RunRaw(const NodeArgs& a, const SendPlan& plan, const GroupConfig& config, R
   return 0;
 }
 
+// Runs this node as a gcast member: a sender multicasts its messages (and,
+// with --duration, its end message), then every member waits until it has
+// delivered everything or --timeout passes, and reports the member's stats.
+int RunMember(const NodeArgs& a, const SendPlan& plan, const GroupConfig& config, Recorder& rec,
+              nlohmann::json& out) {
+  const bool sender = a.id < a.senders;
+  MemberOptions options;
+  options.on_delivery = [&rec](const Delivery& d) { rec.Record(d.payload); };
+  auto member = Member::Start(config, MemberId{a.id}, options);
+  if (!member.ok()) {
+    std::cerr << "bench-node: " << member.status().message() << "\n";
+    return 2;
+  }
+  Pacer pacer(sender ? a.rate : 0, a.rate_tick_us * 1000, plan.count, a.start_at_ns);
+  SleepUntilNs(a.start_at_ns);
+  const CpuMeter cpu;
+  if (sender) {
+    std::vector<std::byte> payload(a.payload_bytes);
+    std::uint64_t i = 0;
+    const auto multicast = [&] {
+      auto id = (*member)->Multicast(payload, std::chrono::seconds(30));
+      if (!id.ok()) std::cerr << "bench-node: multicast: " << id.status().message() << "\n";
+      return id.ok();
+    };
+    bool ok = true;
+    for (; ok && plan.More(i); ++i) {
+      pacer.Wait(i);
+      Fill(payload, a.id, i + 1);
+      ok = multicast();
+    }
+    if (ok && plan.count == 0) {  // --duration: the end message, how many this sender multicast
+      Fill(payload, a.id, kEndFlag | (i + 1));
+      (void)multicast();
+    }
+  }
+  const std::int64_t deadline = MonotonicNs() + static_cast<std::int64_t>(a.timeout_s * 1e9);
+  while (rec.delivered_atomic.load() < rec.expected_atomic.load() && MonotonicNs() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  cpu.Report(out);
+  if (!pacer.late().empty()) out["pacer_late"] = pacer.late().Json();
+  const MemberStats s = (*member)->stats();
+  (void)(*member)->Shutdown(std::chrono::seconds(2));
+  out["nacks"] = s.engine.packets_sent[static_cast<int>(PacketKind::kNack)];
+  out["retransmissions"] = s.engine.packets_sent[static_cast<int>(PacketKind::kRetransmit)];
+  out["repairs_lost"] = s.engine.repairs_lost;
+  if (s.engine.group_rtt_us > 0) out["group_rtt_us"] = s.engine.group_rtt_us;
+  out["datagrams_sent"] = s.datagrams_sent;
+  out["packets_sent"] = s.packets_sent;
+  out["datagrams_received"] = s.datagrams_received;
+  out["send_errors"] = s.send_errors;
+  out["multicast_blocked"] = s.multicast_blocked;
+  if (s.loop_nice) out["loop_nice"] = *s.loop_nice;
+  return 0;
+}
+
 int RunNode(const NodeArgs& a) {
   auto config = LoadGroupConfig(a.config);
   if (!config.ok()) {
@@ -434,6 +490,10 @@ int RunNode(const NodeArgs& a) {
   }
   if (a.payload_bytes < kHeader) {
     std::cerr << "bench-node: --payload-bytes must be at least " << kHeader << "\n";
+    return 2;
+  }
+  if (a.duration_s > 0 && a.rate > 0) {  // the driver turns a rate x duration into --count
+    std::cerr << "bench-node: --duration and --rate together: give --count\n";
     return 2;
   }
   const bool sender = a.id < a.senders;
@@ -457,53 +517,7 @@ int RunNode(const NodeArgs& a) {
   if (a.raw) {
     if (int rc = RunRaw(a, plan, *config, rec, out); rc != 0) return rc;
   } else {
-    MemberOptions options;
-    options.on_delivery = [&rec](const Delivery& d) { rec.Record(d.payload); };
-    auto member = Member::Start(*config, MemberId{a.id}, options);
-    if (!member.ok()) {
-      std::cerr << "bench-node: " << member.status().message() << "\n";
-      return 2;
-    }
-    Pacer pacer(sender ? a.rate : 0, a.rate_tick_us * 1000, plan.count, a.start_at_ns);
-    SleepUntilNs(a.start_at_ns);
-    const CpuMeter cpu;
-    if (sender) {
-      std::vector<std::byte> payload(a.payload_bytes);
-      std::uint64_t i = 0;
-      const auto multicast = [&] {
-        auto id = (*member)->Multicast(payload, std::chrono::seconds(30));
-        if (!id.ok()) std::cerr << "bench-node: multicast: " << id.status().message() << "\n";
-        return id.ok();
-      };
-      bool ok = true;
-      for (; ok && plan.More(i); ++i) {
-        pacer.Wait(i);
-        Fill(payload, a.id, i + 1);
-        ok = multicast();
-      }
-      if (ok && timed) {  // the end message: how many this sender multicast
-        Fill(payload, a.id, kEndFlag | (i + 1));
-        (void)multicast();
-      }
-    }
-    const std::int64_t deadline = MonotonicNs() + static_cast<std::int64_t>(a.timeout_s * 1e9);
-    while (rec.delivered_atomic.load() < rec.expected_atomic.load() && MonotonicNs() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    cpu.Report(out);
-    if (!pacer.late().empty()) out["pacer_late"] = pacer.late().Json();
-    const MemberStats s = (*member)->stats();
-    (void)(*member)->Shutdown(std::chrono::seconds(2));
-    out["nacks"] = s.engine.packets_sent[static_cast<int>(PacketKind::kNack)];
-    out["retransmissions"] = s.engine.packets_sent[static_cast<int>(PacketKind::kRetransmit)];
-    out["repairs_lost"] = s.engine.repairs_lost;
-    if (s.engine.group_rtt_us > 0) out["group_rtt_us"] = s.engine.group_rtt_us;
-    out["datagrams_sent"] = s.datagrams_sent;
-    out["packets_sent"] = s.packets_sent;
-    out["datagrams_received"] = s.datagrams_received;
-    out["send_errors"] = s.send_errors;
-    out["multicast_blocked"] = s.multicast_blocked;
-    if (s.loop_nice) out["loop_nice"] = *s.loop_nice;
+    if (int rc = RunMember(a, plan, *config, rec, out); rc != 0) return rc;
   }
   // The recording thread has been joined (Shutdown, or receiver.join()).
   // --duration: what the end messages added up to, and how many of them
