@@ -534,25 +534,57 @@ void OnSignal(int) {
   std::_Exit(130);
 }
 
-int RunBench(BenchArgs a) {
-  auto fail = [](const std::string& msg) {
-    std::cerr << "gcast bench: " << msg << "\n";
-    return 2;
-  };
+// The JSON `gcast bench --json` prints: the settings, and the figures of
+// gcast's runs and raw UDP's (each summarised over its runs).
+nlohmann::json Results(const BenchArgs& a, const Env& env, bool multicast,
+                       const std::vector<RunResult>& gc, const std::vector<RunResult>& raw) {
+  nlohmann::json out;
+  out["members"] = a.members;
+  out["senders"] = a.senders;
+  out["reliability"] = a.reliability;
+  out["ordering"] = a.ordering;
+  out["total"] = a.total;
+  out["payload_bytes"] = a.payload_bytes;
+  // Messages per sender (null with --duration and no --rate: see
+  // expected_per_receiver), and the --duration asked for (null: none).
+  out["count"] = Timed(a) ? nlohmann::json() : nlohmann::json(a.count);
+  out["duration_s"] = a.duration_s > 0 ? nlohmann::json(a.duration_s) : nlohmann::json();
+  out["loss_percent"] = a.loss;
+  out["rate_per_sender"] = a.rate;  // 0: as fast as flow control allows
+  out["rate_tick_us"] = a.rate_tick_us;
+  out["transport"] = multicast ? "multicast" : "unicast";
+  out["netns"] = env.netns;
+  out["offload"] = !a.no_offload;
+  out["segment_at_veth"] = a.segment_at_veth;
+  out["loop_nice_requested"] = a.loop_nice ? nlohmann::json(*a.loop_nice) : nlohmann::json();
+  out["timers"] = a.timers;  // as given with --timer
+  if (!gc.empty()) out["gcast"] = Summarise(gc, a.payload_bytes);
+  if (!raw.empty()) out["raw"] = Summarise(raw, a.payload_bytes);
+  if (!gc.empty() && !raw.empty() && out["raw"]["msgs_per_s"].get<double>() > 0) {
+    out["ratio_to_raw"] =
+        out["gcast"]["msgs_per_s"].get<double>() / out["raw"]["msgs_per_s"].get<double>();
+  }
+  return out;
+}
+
+// Checks the arguments, decides where the members run (env.netns) and how
+// (multicast), and turns a --duration at a --rate into a --count. Returns
+// the error for a bad combination, before anything is set up.
+std::optional<std::string> CheckArgs(BenchArgs& a, Env& env, bool& multicast) {
+  const auto fail = [](const std::string& msg) { return std::optional<std::string>(msg); };
   if (auto r = ParseReliability(a.reliability); !r.ok()) return fail(r.status().message());
   if (auto o = ParseOrdering(a.ordering); !o.ok()) return fail(o.status().message());
   if (auto t = ParseTotalAlgorithm(a.total); !t.ok()) return fail(t.status().message());
   if (a.members < 2) return fail("--members must be at least 2");
   if (a.senders < 1 || a.senders > a.members) return fail("--senders must be in 1..--members");
   const bool root = geteuid() == 0;
-  Env env;
   env.n = a.members;
   env.netns = root && !a.no_netns && Sh("command -v ip && command -v nft") == 0;
   if (a.loss > 0 && !env.netns) return fail("--loss needs root (nftables in network namespaces)");
   if (a.segment_at_veth && !env.netns) {
     return fail("--segment-at-veth needs network namespaces (root, without --no-netns)");
   }
-  bool multicast = env.netns;
+  multicast = env.netns;
   if (a.transport == "unicast") multicast = false;
   if (a.transport == "multicast") {
     if (!env.netns) return fail("multicast needs root: members run in network namespaces");
@@ -591,6 +623,17 @@ int RunBench(BenchArgs a) {
       !c.ok()) {
     return fail(c.status().message());
   }
+  return std::nullopt;
+}
+
+int RunBench(BenchArgs a) {
+  auto fail = [](const std::string& msg) {
+    std::cerr << "gcast bench: " << msg << "\n";
+    return 2;
+  };
+  Env env;
+  bool multicast = false;
+  if (auto error = CheckArgs(a, env, multicast)) return fail(*error);
   char tmpl[] = "/tmp/gcast-bench-XXXXXX";
   if (!mkdtemp(tmpl)) return fail("cannot make a temporary directory");
   env.dir = tmpl;
@@ -653,32 +696,7 @@ int RunBench(BenchArgs a) {
     }
   }
   if (status != 0) return status;
-  nlohmann::json out;
-  out["members"] = a.members;
-  out["senders"] = a.senders;
-  out["reliability"] = a.reliability;
-  out["ordering"] = a.ordering;
-  out["total"] = a.total;
-  out["payload_bytes"] = a.payload_bytes;
-  // Messages per sender (null with --duration and no --rate: see
-  // expected_per_receiver), and the --duration asked for (null: none).
-  out["count"] = Timed(a) ? nlohmann::json() : nlohmann::json(a.count);
-  out["duration_s"] = a.duration_s > 0 ? nlohmann::json(a.duration_s) : nlohmann::json();
-  out["loss_percent"] = a.loss;
-  out["rate_per_sender"] = a.rate;  // 0: as fast as flow control allows
-  out["rate_tick_us"] = a.rate_tick_us;
-  out["transport"] = multicast ? "multicast" : "unicast";
-  out["netns"] = env.netns;
-  out["offload"] = !a.no_offload;
-  out["segment_at_veth"] = a.segment_at_veth;
-  out["loop_nice_requested"] = a.loop_nice ? nlohmann::json(*a.loop_nice) : nlohmann::json();
-  out["timers"] = a.timers;  // as given with --timer
-  if (!gc.empty()) out["gcast"] = Summarise(gc, a.payload_bytes);
-  if (!raw.empty()) out["raw"] = Summarise(raw, a.payload_bytes);
-  if (!gc.empty() && !raw.empty() && out["raw"]["msgs_per_s"].get<double>() > 0) {
-    out["ratio_to_raw"] =
-        out["gcast"]["msgs_per_s"].get<double>() / out["raw"]["msgs_per_s"].get<double>();
-  }
+  const nlohmann::json out = Results(a, env, multicast, gc, raw);
   if (!gc.empty()) {
     const auto& g = out["gcast"];
     if (g.contains("ends_missing")) {
