@@ -172,6 +172,10 @@ expect "bench --duration must be shorter than the timeout" 2 \
   "$gcast" bench --no-netns --duration 5 --timeout 5
 expect "bench takes --count or --duration, not both" 2 "--count excludes --duration" -- \
   "$gcast" bench --no-netns --duration 1 --count 5
+expect "bench refuses --runs 0" 2 "--runs: Value 0 not in range" -- \
+  "$gcast" bench --no-netns --runs 0
+expect "bench refuses a NaN --duration" 2 "--duration must be a number of seconds" -- \
+  "$gcast" bench --no-netns --duration nan
 expect "bench refuses --count 0" 2 "--count must be at least 1" -- \
   "$gcast" bench --no-netns --count 0
 # Without offload every kernel send carries one datagram, raw UDP's too.

@@ -306,6 +306,7 @@ void ReadReports(const BenchArgs& a, const Env& env, bool raw, RunResult& r) {
   r.receiver_msgs_per_s.assign(env.n, std::numeric_limits<double>::quiet_NaN());
   bool any_receiver = false;
   bool all_delivered = true;
+  bool worst_short = false;  // the receiver shown is short of its count
   for (std::uint32_t i = 0; i < env.n; ++i) {
     std::ifstream f(env.dir + "/report" + std::to_string(i) + ".json");
     const nlohmann::json j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
@@ -346,14 +347,19 @@ void ReadReports(const BenchArgs& a, const Env& env, bool raw, RunResult& r) {
     // What this receiver's senders sent it (raw UDP: not its own; with
     // --duration from their end messages, absent if some never came).
     const std::uint64_t expected = j.value("expected", 0ull);
-    if (expected == 0 || delivered < expected) all_delivered = false;
+    const bool short_of = expected == 0 || delivered < expected;
+    if (short_of) all_delivered = false;
     if (rate < r.msgs_per_s) {
       r.msgs_per_s = rate;
       r.mb_per_s = rate * a.payload_bytes / 1e6;
     }
-    if (!any_receiver || delivered < r.delivered_min) {
+    // The receiver shown: one short of its count before any other (raw UDP
+    // receivers expect different counts), the one that delivered least.
+    if (!any_receiver || (short_of && !worst_short) ||
+        (short_of == worst_short && delivered < r.delivered_min)) {
       r.delivered_min = delivered;
       r.expected = expected;
+      worst_short = short_of;
     }
     any_receiver = true;
     const auto& lat = j["latency"];
@@ -376,9 +382,9 @@ double Median(std::vector<double> v) {
 nlohmann::json Summarise(const std::vector<RunResult>& runs, std::uint32_t payload_bytes) {
   std::vector<double> rate, mb, p50, p99, p999, rss, nacks, rtx, lost, cores, per_send, drops;
   std::uint64_t ends_missing = 0, incomplete = 0;
-  // The worst run's deliveries at its slowest receiver against what its
-  // senders sent (with --duration each run sends its own count): the first
-  // incomplete run, else the run that delivered least.
+  // The worst run's deliveries at its worst receiver against what its
+  // senders sent (with --duration each run sends its own count): the
+  // incomplete run that delivered least, else the run that delivered least.
   const RunResult* worst = nullptr;
   std::vector<std::vector<double>> by_receiver;  // [member][run]
   std::optional<int> nice_min, nice_max;
@@ -502,6 +508,11 @@ void PrintSummary(const std::string& label, const nlohmann::json& s,
     }
     std::printf("\n");
   }
+  if (const auto n = s["incomplete_runs"].get<std::uint64_t>(); n > 0) {
+    std::printf(
+        "       runs in which a receiver did not deliver everything sent to it: %llu of %d\n",
+        static_cast<unsigned long long>(n), s["runs"].get<int>());
+  }
   if (s.contains("ends_missing")) {
     std::printf("       end messages never delivered: %llu (the expected count is a lower bound)\n",
                 static_cast<unsigned long long>(s["ends_missing"].get<std::uint64_t>()));
@@ -595,6 +606,7 @@ std::optional<std::string> CheckArgs(BenchArgs& a, Env& env, bool& multicast) {
   }
   if (a.rate_tick_us > 0 && a.rate == 0) return fail("--rate-tick-us needs a --rate above 0");
   if (a.count == 0) return fail("--count must be at least 1");
+  if (std::isnan(a.duration_s)) return fail("--duration must be a number of seconds");
   if (a.duration_s > 0) {  // in [0.01, 86400] (CLI11 checks)
     if (a.duration_s >= a.timeout_s) {
       return fail("--duration must be shorter than --timeout (" + FormatSeconds(a.timeout_s) +
@@ -772,7 +784,9 @@ void AddBenchCommand(CLI::App& app, RunFn& run) {
   cmd->add_flag("--raw", args->raw, "Plain UDP only (the baseline), no gcast");
   cmd->add_flag("--baseline", args->baseline,
                 "Alternate raw UDP and gcast runs and report gcast as a ratio of raw");
-  cmd->add_option("--runs", args->runs, "Runs (medians are reported)")->capture_default_str();
+  cmd->add_option("--runs", args->runs, "Runs (medians are reported)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10000u));
   cmd->add_option("--transport", args->transport,
                   "multicast | unicast (default: multicast as root)")
       ->check(CLI::IsMember({"multicast", "unicast"}));
