@@ -160,8 +160,9 @@ struct RunResult {
   // (worst sender), which the latency above, stamped at the send, omits.
   std::optional<double> late_p99_us, late_max_us;
   std::uint64_t nacks = 0, retransmissions = 0, repairs_lost = 0;
-  // The receiver that delivered least, and what its senders sent it (0: not
-  // known, with --duration when their end messages never came).
+  // The receiver shown (ShownFirst: one short of its count before any
+  // other, then the one that delivered least), and what its senders sent it
+  // (0: not known, with --duration when their end messages never came).
   std::uint64_t delivered_min = 0, expected = 0;
   // Datagrams dropped at full receive buffers, all members (in namespaces
   // each member's own; on 127.0.0.1 the host's, counted by every member).
@@ -215,6 +216,14 @@ std::uint64_t SlowestProgress(const BenchArgs& a, const Env& env) {
 }
 
 void ReadReports(const BenchArgs& a, const Env& env, bool raw, RunResult& r);
+
+// Which of two receivers (or runs) the summary shows, as (short of what was
+// sent to it, delivered): a short one before any other, then the one that
+// delivered least. Whether `a` goes before `b`.
+bool ShownFirst(bool a_short, std::uint64_t a_delivered, bool b_short, std::uint64_t b_delivered) {
+  if (a_short != b_short) return a_short;
+  return a_delivered < b_delivered;
+}
 
 RunResult OneRun(const BenchArgs& a, const Env& env, bool raw, const std::string& self_exe,
                  int run_index, int total_runs, const std::string& label) {
@@ -353,10 +362,8 @@ void ReadReports(const BenchArgs& a, const Env& env, bool raw, RunResult& r) {
       r.msgs_per_s = rate;
       r.mb_per_s = rate * a.payload_bytes / 1e6;
     }
-    // The receiver shown: one short of its count before any other (raw UDP
-    // receivers expect different counts), the one that delivered least.
-    if (!any_receiver || (short_of && !worst_short) ||
-        (short_of == worst_short && delivered < r.delivered_min)) {
+    // Raw UDP receivers expect different counts: a short one is shown first.
+    if (!any_receiver || ShownFirst(short_of, delivered, worst_short, r.delivered_min)) {
       r.delivered_min = delivered;
       r.expected = expected;
       worst_short = short_of;
@@ -414,8 +421,8 @@ nlohmann::json Summarise(const std::vector<RunResult>& runs, std::uint32_t paylo
     rtx.push_back(static_cast<double>(r.retransmissions));
     drops.push_back(static_cast<double>(r.receive_buffer_drops));
     if (!r.complete) ++incomplete;
-    if (worst == nullptr || (worst->complete && !r.complete) ||
-        (worst->complete == r.complete && r.delivered_min < worst->delivered_min)) {
+    if (worst == nullptr ||
+        ShownFirst(!r.complete, r.delivered_min, !worst->complete, worst->delivered_min)) {
       worst = &r;
     }
     ends_missing += r.ends_missing;

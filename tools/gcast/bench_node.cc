@@ -178,13 +178,8 @@ class ProgressWriter {
 struct SendPlan {
   std::uint64_t count = 0;  // 0: until stop_at_ns
   std::int64_t stop_at_ns = 0;
-  // Whether to send message `sent` (0-based); the clock is read once per 16.
+  // Whether to send message `sent` (0-based) or a batch from it.
   bool More(std::uint64_t sent) const {
-    if (count > 0) return sent < count;
-    return (sent % 16 != 0) || MonotonicNs() < stop_at_ns;
-  }
-  // The same, reading the clock every time (once per batch).
-  bool MoreNow(std::uint64_t sent) const {
     return count > 0 ? sent < count : MonotonicNs() < stop_at_ns;
   }
 };
@@ -384,7 +379,7 @@ int RunRaw(const NodeArgs& a, const SendPlan& plan, const GroupConfig& config, R
     std::vector<std::vector<std::byte>> payloads(64, std::vector<std::byte>(a.payload_bytes));
     std::vector<udp::OutDatagram> batch;
     std::uint64_t i = 0;
-    while (plan.MoreNow(i)) {
+    while (plan.More(i)) {
       batch.clear();
       std::uint64_t most = std::max<std::size_t>(1, 64 / dests.size());
       if (plan.count > 0) most = std::min(most, plan.count - i);
